@@ -1,0 +1,155 @@
+import type { RunCommand } from '../runs/types.js';
+
+/** What a `/deploy …` line asks for, the same on every platform. */
+export type ChatCommand =
+  | { kind: 'help'; topic: string | null }
+  | { kind: 'list' }
+  | { kind: 'status'; runId: string | null }
+  | { kind: 'start'; checklist: string; version: string | null; environment: string | null }
+  | { kind: 'run'; command: RunCommand; runId: string | null };
+
+export type ParsedLine = { ok: true; command: ChatCommand } | { ok: false; message: string };
+
+interface Usage {
+  syntax: string;
+  summary: string;
+}
+
+const USAGE: Record<string, Usage> = {
+  start: { syntax: 'start <checklist> [version] [--env <name>]', summary: 'start a run of a checklist here' },
+  status: { syntax: 'status', summary: 'show the run: progress per phase and every item' },
+  list: { syntax: 'list', summary: 'list the checklists you can start, and recent runs here' },
+  check: { syntax: 'check <ref…>', summary: 'tick items off, e.g. check 1.1 1.2' },
+  undo: { syntax: 'undo <ref>', summary: 'reopen an item that was done, skipped, failed or N/A' },
+  skip: { syntax: 'skip <ref> <reason>', summary: 'skip an item, saying why' },
+  fail: { syntax: 'fail <ref> <detail>', summary: 'mark an item failed, saying what failed' },
+  na: { syntax: 'na <ref>', summary: 'mark an item not applicable' },
+  note: { syntax: 'note [<ref>:] <text>', summary: 'add a note to the run (or to one item)' },
+  complete: { syntax: 'complete', summary: 'finish the run (every required item must be resolved)' },
+  abort: { syntax: 'abort <reason>', summary: 'stop the run without deploying' },
+  rollback: { syntax: 'rollback <reason>', summary: 'end the run as rolled back' },
+  help: { syntax: 'help [command]', summary: 'this help' },
+};
+
+export const HELP_TEXT = [
+  'Usage: /deploy <command>',
+  ...Object.values(USAGE).map((usage) => `  ${usage.syntax.padEnd(44)} ${usage.summary}`),
+  'Items are named by the reference shown next to them (1.2, 3.4.1). Add --id <run> to act on a run',
+  'other than this channel’s active one. Quote text with spaces where it would be ambiguous: "like this".',
+].join('\n');
+
+/** Help for one command, or all of it. */
+export function helpFor(topic: string | null): string {
+  const usage = topic ? USAGE[topic] : undefined;
+  return usage ? `Usage: /deploy ${usage.syntax}\n  ${usage.summary}` : HELP_TEXT;
+}
+
+const PREFIX = /^\s*\/deploy(?:\s+|$)/i;
+
+/** `/deploy …` text → ChatCommand. Never throws: anything it cannot read gets a sentence and the help. */
+export function parseDeployCommand(text: string): ParsedLine {
+  const body = text.replace(PREFIX, '');
+  const tokenized = tokenize(body);
+  if (!tokenized.ok) return tokenized;
+  const flags: { id: string | null; env: string | null } = { id: null, env: null };
+  const words: string[] = [];
+  const tokens = tokenized.tokens;
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index] as string;
+    const flag = /^--(id|env)(?:=(.*))?$/.exec(token);
+    if (flag) {
+      const name = flag[1] as 'id' | 'env';
+      const value = flag[2] ?? tokens[++index];
+      if (!value) return usageError(`--${name} needs a value.`, null);
+      flags[name] = value;
+      continue;
+    }
+    if (token.startsWith('--') && token.length > 2) return usageError(`unknown option ${token}.`, null);
+    words.push(token);
+  }
+  const [verbWord, ...args] = words;
+  const verb = verbWord?.toLowerCase();
+  if (!verb || verb === 'help') {
+    return { ok: true, command: { kind: 'help', topic: args[0]?.toLowerCase() ?? null } };
+  }
+  if (flags.env && verb !== 'start') return usageError('--env only goes with start.', verb);
+  const runId = flags.id;
+  const run = (command: RunCommand): ParsedLine => ({ ok: true, command: { kind: 'run', command, runId } });
+  const rest = args.join(' ').trim();
+
+  switch (verb) {
+    case 'start': {
+      const [checklist, version, ...extra] = args;
+      if (!checklist) return usageError('name the checklist to start.', verb);
+      if (extra.length > 0) return usageError(`unexpected “${extra.join(' ')}”.`, verb);
+      return {
+        ok: true,
+        command: { kind: 'start', checklist, version: version ?? null, environment: flags.env },
+      };
+    }
+    case 'status':
+      if (args.length > 0) return usageError(`unexpected “${rest}”.`, verb);
+      return { ok: true, command: { kind: 'status', runId } };
+    case 'list':
+      return { ok: true, command: { kind: 'list' } };
+    case 'check':
+    case 'done':
+    case 'tick':
+      if (args.length === 0) return usageError('name at least one item.', 'check');
+      return run({ type: 'check', refs: args.flatMap((arg) => arg.split(',')).filter(Boolean) });
+    case 'undo':
+    case 'uncheck':
+    case 'reopen':
+      if (args.length !== 1) return usageError('name one item.', 'undo');
+      return run({ type: 'uncheck', ref: args[0] as string });
+    case 'skip':
+    case 'fail': {
+      const [ref, ...reason] = args;
+      if (!ref) return usageError('name the item.', verb);
+      if (reason.length === 0) {
+        return usageError(verb === 'skip' ? 'say why it is skipped.' : 'say what failed.', verb);
+      }
+      const text = reason.join(' ');
+      return run(verb === 'skip' ? { type: 'skip', ref, reason: text } : { type: 'fail', ref, detail: text });
+    }
+    case 'na':
+    case 'n/a':
+      if (args.length !== 1) return usageError('name one item.', 'na');
+      return run({ type: 'na', ref: args[0] as string });
+    case 'note': {
+      if (!rest) return usageError('write the note.', verb);
+      const onItem = /^(\d+(?:\.\d+)+):\s*(.+)$/s.exec(rest);
+      return run(
+        onItem ? { type: 'note', ref: onItem[1], text: onItem[2] as string } : { type: 'note', text: rest },
+      );
+    }
+    case 'complete':
+    case 'finish':
+      if (args.length > 0) return usageError(`unexpected “${rest}”.`, 'complete');
+      return run({ type: 'complete' });
+    case 'abort':
+    case 'rollback':
+      if (!rest) return usageError('say why.', verb);
+      return run({ type: verb, reason: rest });
+    default:
+      return usageError(`unknown command “${verbWord}”.`, null);
+  }
+}
+
+function usageError(problem: string, verb: string | null): ParsedLine {
+  return { ok: false, message: `${problem}\n${helpFor(verb)}` };
+}
+
+/** Splits on whitespace, honouring "double" and 'single' quotes (straight or curly, as phones type them). */
+function tokenize(text: string): { ok: true; tokens: string[] } | { ok: false; message: string } {
+  const tokens: string[] = [];
+  const pattern = /"([^"]*)"|“([^”]*)”|'([^']*)'|‘([^’]*)’|(\S+)/g;
+  const normalized = text.trim();
+  for (const match of normalized.matchAll(pattern)) {
+    const value = match[1] ?? match[2] ?? match[3] ?? match[4] ?? match[5] ?? '';
+    tokens.push(value);
+  }
+  const quotes = (normalized.match(/"/g) ?? []).length;
+  if (quotes % 2 === 1) return { ok: false, message: `a quote is not closed.\n${HELP_TEXT}` };
+  return { ok: true, tokens };
+}

@@ -1,0 +1,136 @@
+import type { ChecklistLibrary } from '../checklist/library.js';
+import type { Outcome, RunService } from '../runs/service.js';
+import type { RunState } from '../runs/types.js';
+import { type ChatCommand, helpFor, parseDeployCommand } from './commands.js';
+
+/** Where a command came from and who typed it: the same shape from every platform. */
+export interface ChatContext {
+  platform: string;
+  channelId: string;
+  /** How the person is named in the audit trail and on the messages, e.g. `@ana`. */
+  actor: string;
+  /** The platform's unique id for this delivery: a retry carries the same one, so it is applied once. */
+  idempotencyKey: string | null;
+}
+
+export interface Reply {
+  /** Shown only to the person who typed the command (ephemeral), or null. */
+  notice: string | null;
+  /** The run to show after this command, or null. */
+  run: RunState | null;
+  /** The run as it was before the command, when the command changed it: the publisher shows the difference. */
+  previous: RunState | null;
+  /** Show the whole run (status, start) rather than only what changed. */
+  showAll: boolean;
+}
+
+export interface ChatDeps {
+  runs: RunService;
+  library: ChecklistLibrary;
+}
+
+const quiet = (notice: string): Reply => ({ notice, run: null, previous: null, showAll: false });
+
+/** `/deploy …` text in, the reply out. Platform adapters render the reply; this decides it. */
+export async function handleDeployText(deps: ChatDeps, context: ChatContext, text: string): Promise<Reply> {
+  const parsed = parseDeployCommand(text);
+  if (!parsed.ok) return quiet(parsed.message);
+  return handleCommand(deps, context, parsed.command);
+}
+
+export async function handleCommand(
+  deps: ChatDeps,
+  context: ChatContext,
+  command: ChatCommand,
+): Promise<Reply> {
+  switch (command.kind) {
+    case 'help':
+      return quiet(helpFor(command.topic));
+    case 'list':
+      return quiet(await listText(deps, context));
+    case 'start': {
+      const checklist = deps.library.find(command.checklist);
+      if (!checklist) return quiet(unknownChecklistText(deps.library, command.checklist));
+      const outcome = await deps.runs.start(
+        {
+          checklist,
+          version: command.version,
+          environment: command.environment,
+          platform: context.platform,
+          channelId: context.channelId,
+        },
+        context.actor,
+        context.idempotencyKey,
+      );
+      return replyTo(outcome, true);
+    }
+    case 'status': {
+      const run = await resolveRun(deps, context, command.runId);
+      if (typeof run === 'string') return quiet(run);
+      return { notice: null, run, previous: null, showAll: true };
+    }
+    case 'run': {
+      const run = await resolveRun(deps, context, command.runId);
+      if (typeof run === 'string') return quiet(run);
+      const outcome = await deps.runs.apply(run.id, command.command, context.actor, context.idempotencyKey);
+      const reply = replyTo(outcome, false);
+      // A note changes no item, so nothing on the run's messages shows it: say it was kept.
+      if (command.command.type === 'note' && outcome.accepted && !outcome.replayed) {
+        return { ...reply, notice: `Note added to run ${run.id}.`, run: null };
+      }
+      return reply;
+    }
+  }
+}
+
+function replyTo(outcome: Outcome, showAll: boolean): Reply {
+  if (outcome.rejection) return quiet(outcome.rejection.message);
+  // A replay already showed its effect the first time; showing nothing new is the truthful answer.
+  if (outcome.replayed) return { notice: null, run: null, previous: null, showAll: false };
+  return { notice: null, run: outcome.state, previous: outcome.previous, showAll };
+}
+
+/** The run a command is about: the one named by --id, else this channel's active one; or why there is none. */
+async function resolveRun(
+  deps: ChatDeps,
+  context: ChatContext,
+  runId: string | null,
+): Promise<RunState | string> {
+  if (runId) {
+    const run = await deps.runs.get(runId);
+    return run ?? `there is no run ${runId}.`;
+  }
+  const active = await deps.runs.activeRun(context.platform, context.channelId);
+  return (
+    active ??
+    'no run is active in this channel. /deploy start <checklist> begins one; /deploy list shows them.'
+  );
+}
+
+function unknownChecklistText(library: ChecklistLibrary, name: string): string {
+  const broken = library.findBroken(name);
+  if (broken) return `checklist “${name}” cannot run until its file is fixed:\n${broken.message}`;
+  const names = library.checklists.map((checklist) => checklist.name);
+  return names.length > 0
+    ? `there is no checklist “${name}”. You can start: ${names.join(', ')}.`
+    : `there is no checklist “${name}”, and none is installed: add Markdown files to the checklists folder.`;
+}
+
+async function listText(deps: ChatDeps, context: ChatContext): Promise<string> {
+  const lines = ['Checklists:'];
+  for (const checklist of deps.library.checklists) {
+    const aliases = checklist.aliases.length > 0 ? ` (also: ${checklist.aliases.join(', ')})` : '';
+    lines.push(`  ${checklist.name}${aliases} · ${checklist.title} · ${checklist.items.length} items`);
+  }
+  if (deps.library.checklists.length === 0) lines.push('  (none installed)');
+  for (const broken of deps.library.broken) lines.push(`  cannot be used: ${broken.message.split('\n')[0]}`);
+  const recent = await deps.runs.recentRuns(context.platform, context.channelId, 5);
+  if (recent.length > 0) {
+    lines.push('Recent runs here:');
+    for (const run of recent) {
+      const version = run.version ? ` ${run.version}` : '';
+      lines.push(`  ${run.id} · ${run.checklistName}${version} · ${run.status.replace('_', ' ')}`);
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,92 @@
+import { formatClock } from '../../runs/machine.js';
+import type { ItemStatus } from '../../runs/types.js';
+import type { ItemView, Progress, RunView, SectionView, SummaryView } from '../../runs/view.js';
+import type { RenderedPart } from '../publisher.js';
+
+/** Plain text, for the terminal channel and for notifications that carry no formatting. */
+
+const MARK: Record<ItemStatus, string> = {
+  open: '[ ]',
+  done: '[x]',
+  skipped: '[-]',
+  failed: '[!]',
+  na: '[~]',
+};
+
+const STATUS_WORD = {
+  active: 'in progress',
+  completed: 'COMPLETED',
+  aborted: 'ABORTED',
+  rolled_back: 'ROLLED BACK',
+} as const;
+
+export function renderRunText(view: RunView): RenderedPart<string>[] {
+  return [
+    { partId: view.summary.partId, payload: renderSummaryText(view.summary) },
+    ...view.sections.map((section) => ({ partId: section.partId, payload: renderSectionText(section) })),
+  ];
+}
+
+export function renderSummaryText(summary: SummaryView): string {
+  const heading = [summary.title, summary.version, summary.environment].filter(Boolean).join(' · ');
+  const lines = [
+    `━━ ${heading} ━━ run ${summary.runId}`,
+    `Started by ${summary.startedBy} at ${formatClock(summary.startedAt)} · ${STATUS_WORD[summary.status]} · ${progressText(summary.progress)}`,
+  ];
+  if (summary.endedAt) {
+    const reason = summary.endReason ? `: ${summary.endReason}` : '';
+    lines.push(`Ended by ${summary.endedBy ?? 'unknown'} at ${formatClock(summary.endedAt)}${reason}`);
+  } else if (summary.blocking > 0) {
+    lines.push(
+      `${summary.blocking} required item${summary.blocking === 1 ? '' : 's'} left before /deploy complete`,
+    );
+  } else {
+    lines.push('Every required item is resolved: /deploy complete finishes the run');
+  }
+  for (const phase of summary.phases) {
+    const bar = progressBar(phase.progress);
+    const failed = phase.progress.failed > 0 ? ` · ${phase.progress.failed} failed` : '';
+    lines.push(
+      `  ${phase.ref.padStart(2)}  ${bar} ${phase.progress.resolved}/${phase.progress.total}  ${phase.title}${failed}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function renderSectionText(section: SectionView): string {
+  const title = section.title ? `${section.phaseTitle} › ${section.title}` : section.phaseTitle;
+  const box = section.boxed ? `${section.complete ? '[x]' : '[ ]'} ` : '';
+  return [`── ${box}${title}`, ...section.items.map(renderItemLine)].join('\n');
+}
+
+function renderItemLine(item: ItemView): string {
+  const indent = '  '.repeat(item.depth + 1);
+  const optional = item.required || /\(optional\)/i.test(item.text) ? '' : ' (optional)';
+  return `${indent}${MARK[item.status]} ${item.ref} ${item.text}${optional}${itemOutcome(item)}`;
+}
+
+function itemOutcome(item: ItemView): string {
+  if (item.status === 'open') return '';
+  const who = item.actor ? ` ${item.actor}` : '';
+  const when = item.at ? ` ${formatClock(item.at)}` : '';
+  switch (item.status) {
+    case 'done':
+      return `  ✓${who}${when}`;
+    case 'skipped':
+      return `  skipped by${who}${when}: ${item.reason ?? ''}`;
+    case 'failed':
+      return `  FAILED${who}${when}: ${item.reason ?? ''}`;
+    case 'na':
+      return `  N/A${who}${when}`;
+  }
+}
+
+function progressText(progress: Progress): string {
+  const percent = progress.total === 0 ? 100 : Math.floor((progress.resolved / progress.total) * 100);
+  return `${progress.resolved}/${progress.total} resolved (${percent}%)`;
+}
+
+function progressBar(progress: Progress, width = 10): string {
+  const filled = progress.total === 0 ? width : Math.round((progress.resolved / progress.total) * width);
+  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+}

@@ -1,0 +1,107 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import type { Checklist } from '../checklist/types.js';
+
+/** One deployment run. `revision` grows by one with every accepted command. */
+export const runs = pgTable(
+  'runs',
+  {
+    id: text('id').primaryKey(),
+    checklistName: text('checklist_name').notNull(),
+    checklistHash: text('checklist_hash').notNull(),
+    /** The parsed checklist as it was when the run started: editing the file never changes a run. */
+    checklist: jsonb('checklist').$type<Checklist>().notNull(),
+    version: text('version'),
+    environment: text('environment'),
+    platform: text('platform').notNull(),
+    channelId: text('channel_id').notNull(),
+    status: text('status').notNull(),
+    revision: integer('revision').notNull(),
+    startedBy: text('started_by').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    endedBy: text('ended_by'),
+    endReason: text('end_reason'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [
+    // The database, not the code, guarantees one active run per channel, even across replicas.
+    uniqueIndex('runs_one_active_per_channel')
+      .on(table.platform, table.channelId)
+      .where(sql`${table.status} = 'active'`),
+    index('runs_checklist_started').on(table.checklistName, table.startedAt),
+  ],
+);
+
+/** The current state of each item of a run: a projection of run_events, kept for fast reads. */
+export const runItems = pgTable(
+  'run_items',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    status: text('status').notNull(),
+    reason: text('reason'),
+    actor: text('actor'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.key] })],
+);
+
+/**
+ * Every command anyone gave a run, accepted or rejected: the idempotency ledger (a retried Slack
+ * request or a double click finds its first outcome here) and half of the audit trail.
+ */
+export const runCommands = pgTable(
+  'run_commands',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    idempotencyKey: text('idempotency_key'),
+    actor: text('actor').notNull(),
+    command: jsonb('command').notNull(),
+    accepted: boolean('accepted').notNull(),
+    rejectionCode: text('rejection_code'),
+    rejectionMessage: text('rejection_message'),
+    revision: integer('revision').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [
+    uniqueIndex('run_commands_idempotency_key').on(table.idempotencyKey),
+    index('run_commands_run').on(table.runId, table.id),
+  ],
+);
+
+/** The append-only audit log: what happened to a run, in order (`seq` counts from 1 per run). */
+export const runEvents = pgTable(
+  'run_events',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    commandId: bigint('command_id', { mode: 'number' })
+      .notNull()
+      .references(() => runCommands.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    actor: text('actor').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.seq] })],
+);

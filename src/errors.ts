@@ -1,0 +1,34 @@
+/**
+ * Two kinds of failure exist in Shipcheck. A UserError is the user's to fix (a bad command, an unknown
+ * checklist, a rejected action): its message is shown to them as is. Anything else is ours: it is logged
+ * with its stack and the user sees a short apology with no internals.
+ */
+export type ErrorCode =
+  | 'bad_command'
+  | 'unknown_checklist'
+  | 'checklist_invalid'
+  | 'run_not_found'
+  | 'no_active_run'
+  | 'run_active'
+  | 'run_finished'
+  | 'unknown_item'
+  | 'already_done'
+  | 'already_resolved'
+  | 'not_resolved'
+  | 'reason_required'
+  | 'incomplete'
+  | 'config_invalid'
+  | 'database_busy';
+
+export class UserError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'UserError';
+    this.code = code;
+  }
+}
+
+export function isUserError(error: unknown): error is UserError {
+  return error instanceof UserError;
+}

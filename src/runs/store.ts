@@ -1,0 +1,242 @@
+import { and, asc, desc, eq, max } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { runCommands, runEvents, runItems, runs } from '../db/schema.js';
+import type { ItemState, ItemStatus, RunEvent, RunState, RunStatus } from './types.js';
+
+/** The drizzle queries of the run service. Every function takes the transaction it must run in. */
+
+type RunRow = typeof runs.$inferSelect;
+type ItemRow = typeof runItems.$inferSelect;
+
+export interface StoredCommand {
+  runId: string;
+  accepted: boolean;
+  rejectionCode: string | null;
+  rejectionMessage: string | null;
+}
+
+export interface StoredEvent {
+  seq: number;
+  type: RunEvent['type'];
+  actor: string;
+  payload: RunEvent;
+  at: Date;
+}
+
+export async function lockRun(tx: Database, runId: string): Promise<RunRow | undefined> {
+  const rows = await tx.select().from(runs).where(eq(runs.id, runId)).for('update');
+  return rows[0];
+}
+
+export async function selectRun(db: Database, runId: string): Promise<RunRow | undefined> {
+  const rows = await db.select().from(runs).where(eq(runs.id, runId));
+  return rows[0];
+}
+
+export async function selectItems(db: Database, runId: string): Promise<ItemRow[]> {
+  return db.select().from(runItems).where(eq(runItems.runId, runId));
+}
+
+export async function selectActiveRunId(db: Database, platform: string, channelId: string) {
+  const rows = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.platform, platform), eq(runs.channelId, channelId), eq(runs.status, 'active')));
+  return rows[0]?.id ?? null;
+}
+
+export async function selectRecentRuns(db: Database, platform: string, channelId: string, limit: number) {
+  return db
+    .select({
+      id: runs.id,
+      checklistName: runs.checklistName,
+      version: runs.version,
+      status: runs.status,
+      startedAt: runs.startedAt,
+      endedAt: runs.endedAt,
+    })
+    .from(runs)
+    .where(and(eq(runs.platform, platform), eq(runs.channelId, channelId)))
+    .orderBy(desc(runs.startedAt))
+    .limit(limit);
+}
+
+export async function selectCommandByKey(db: Database, key: string): Promise<StoredCommand | undefined> {
+  const rows = await db
+    .select({
+      runId: runCommands.runId,
+      accepted: runCommands.accepted,
+      rejectionCode: runCommands.rejectionCode,
+      rejectionMessage: runCommands.rejectionMessage,
+    })
+    .from(runCommands)
+    .where(eq(runCommands.idempotencyKey, key));
+  return rows[0];
+}
+
+export function toRunState(row: RunRow, itemRows: ItemRow[]): RunState {
+  const items: Record<string, ItemState> = {};
+  for (const item of itemRows) {
+    items[item.key] = {
+      status: item.status as ItemStatus,
+      reason: item.reason,
+      actor: item.actor,
+      at: item.updatedAt,
+    };
+  }
+  return {
+    id: row.id,
+    checklist: row.checklist,
+    version: row.version,
+    environment: row.environment,
+    platform: row.platform,
+    channelId: row.channelId,
+    status: row.status as RunStatus,
+    revision: row.revision,
+    startedBy: row.startedBy,
+    startedAt: row.startedAt,
+    endedAt: row.endedAt,
+    endedBy: row.endedBy,
+    endReason: row.endReason,
+    items,
+  };
+}
+
+export async function insertRun(tx: Database, state: RunState): Promise<void> {
+  await tx.insert(runs).values({
+    id: state.id,
+    checklistName: state.checklist.name,
+    checklistHash: state.checklist.hash,
+    checklist: state.checklist,
+    version: state.version,
+    environment: state.environment,
+    platform: state.platform,
+    channelId: state.channelId,
+    status: state.status,
+    revision: state.revision,
+    startedBy: state.startedBy,
+    startedAt: state.startedAt,
+    updatedAt: state.startedAt,
+  });
+  const itemRows = Object.entries(state.items).map(([key, item]) => ({
+    runId: state.id,
+    key,
+    status: item.status,
+    reason: item.reason,
+    actor: item.actor,
+    updatedAt: item.at,
+  }));
+  // Large checklists go in slices to stay far below the bind-parameter limit.
+  for (let start = 0; start < itemRows.length; start += 500) {
+    await tx.insert(runItems).values(itemRows.slice(start, start + 500));
+  }
+}
+
+export async function updateRun(tx: Database, state: RunState, at: Date): Promise<void> {
+  await tx
+    .update(runs)
+    .set({
+      status: state.status,
+      revision: state.revision,
+      endedAt: state.endedAt,
+      endedBy: state.endedBy,
+      endReason: state.endReason,
+      updatedAt: at,
+    })
+    .where(eq(runs.id, state.id));
+}
+
+export async function updateItems(tx: Database, state: RunState, keys: Iterable<string>): Promise<void> {
+  for (const key of new Set(keys)) {
+    const item = state.items[key];
+    if (!item) continue;
+    await tx
+      .update(runItems)
+      .set({ status: item.status, reason: item.reason, actor: item.actor, updatedAt: item.at })
+      .where(and(eq(runItems.runId, state.id), eq(runItems.key, key)));
+  }
+}
+
+export interface CommandRecord {
+  runId: string;
+  idempotencyKey: string | null;
+  actor: string;
+  command: unknown;
+  accepted: boolean;
+  rejectionCode: string | null;
+  rejectionMessage: string | null;
+  revision: number;
+  at: Date;
+}
+
+export async function insertCommand(tx: Database, record: CommandRecord): Promise<number> {
+  const rows = await tx
+    .insert(runCommands)
+    .values({
+      runId: record.runId,
+      idempotencyKey: record.idempotencyKey,
+      actor: record.actor,
+      command: record.command,
+      accepted: record.accepted,
+      rejectionCode: record.rejectionCode,
+      rejectionMessage: record.rejectionMessage,
+      revision: record.revision,
+      createdAt: record.at,
+    })
+    .returning({ id: runCommands.id });
+  return (rows[0] as { id: number }).id;
+}
+
+export async function appendEvents(
+  tx: Database,
+  runId: string,
+  commandId: number,
+  actor: string,
+  events: RunEvent[],
+  at: Date,
+): Promise<void> {
+  if (events.length === 0) return;
+  const [last] = await tx
+    .select({ seq: max(runEvents.seq) })
+    .from(runEvents)
+    .where(eq(runEvents.runId, runId));
+  const firstSeq = (last?.seq ?? 0) + 1;
+  await tx.insert(runEvents).values(
+    events.map((event, index) => ({
+      runId,
+      seq: firstSeq + index,
+      commandId,
+      type: event.type,
+      actor,
+      payload: event,
+      createdAt: at,
+    })),
+  );
+}
+
+export async function selectEvents(db: Database, runId: string): Promise<StoredEvent[]> {
+  const rows = await db
+    .select()
+    .from(runEvents)
+    .where(eq(runEvents.runId, runId))
+    .orderBy(asc(runEvents.seq));
+  return rows.map((row) => ({
+    seq: row.seq,
+    type: row.type as RunEvent['type'],
+    actor: row.actor,
+    payload: row.payload as RunEvent,
+    at: row.createdAt,
+  }));
+}
+
+/** True for a unique-constraint violation, whichever driver raised it and however drizzle wrapped it. */
+export function isUniqueViolation(error: unknown): boolean {
+  for (
+    let current = error;
+    current && typeof current === 'object';
+    current = (current as { cause?: unknown }).cause
+  ) {
+    if ((current as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}

@@ -1,0 +1,82 @@
+import type { Checklist } from '../checklist/types.js';
+import type { ErrorCode } from '../errors.js';
+
+export type RunStatus = 'active' | 'completed' | 'aborted' | 'rolled_back';
+export type ItemStatus = 'open' | 'done' | 'skipped' | 'failed' | 'na';
+
+export const FINISHED_STATUSES: readonly RunStatus[] = ['completed', 'aborted', 'rolled_back'];
+
+export interface ItemState {
+  status: ItemStatus;
+  /** Skip reason or failure detail. */
+  reason: string | null;
+  actor: string | null;
+  at: Date | null;
+}
+
+export interface RunState {
+  id: string;
+  checklist: Checklist;
+  version: string | null;
+  environment: string | null;
+  platform: string;
+  channelId: string;
+  status: RunStatus;
+  revision: number;
+  startedBy: string;
+  startedAt: Date;
+  endedAt: Date | null;
+  endedBy: string | null;
+  endReason: string | null;
+  items: Record<string, ItemState>;
+}
+
+/** What a person asks of a run that exists. Item references are what they typed (`3.2`) or a key. */
+export type RunCommand =
+  | { type: 'check'; refs: string[] }
+  | { type: 'uncheck'; ref: string }
+  | { type: 'skip'; ref: string; reason: string }
+  | { type: 'fail'; ref: string; detail: string }
+  | { type: 'na'; ref: string }
+  | { type: 'note'; text: string; ref?: string }
+  | { type: 'complete' }
+  | { type: 'abort'; reason: string }
+  | { type: 'rollback'; reason: string };
+
+export interface StartCommand {
+  type: 'start';
+  runId: string;
+  checklist: Checklist;
+  version: string | null;
+  environment: string | null;
+  platform: string;
+  channelId: string;
+}
+
+export type Command = StartCommand | RunCommand;
+
+/** What happened, as stored in the audit log. `auto` marks a change the machine made as a consequence. */
+export type RunEvent =
+  | {
+      type: 'run_started';
+      checklistName: string;
+      checklistHash: string;
+      version: string | null;
+      environment: string | null;
+    }
+  | { type: 'item_checked'; key: string; auto?: boolean }
+  | { type: 'item_skipped'; key: string; reason: string; auto?: boolean }
+  | { type: 'item_failed'; key: string; detail: string }
+  | { type: 'item_na'; key: string; auto?: boolean }
+  | { type: 'item_reopened'; key: string; previous: ItemStatus; auto?: boolean }
+  | { type: 'note_added'; text: string; key: string | null }
+  | { type: 'run_completed' }
+  | { type: 'run_aborted'; reason: string }
+  | { type: 'run_rolled_back'; reason: string };
+
+export interface Rejection {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Decision = { ok: true; events: RunEvent[] } | { ok: false; rejection: Rejection };
