@@ -94,7 +94,9 @@ describe('the built entry point, driven through a pipe', () => {
     expect(result.stdout).toContain('say why it is skipped.\nUsage: /deploy skip <ref> <reason>');
     expect(result.stdout).toContain('there is no item 9.9 in “Demo deployment”');
     expect(result.stdout).toContain('cannot complete: 9 required items open: 1.2, 1.3, 2.1');
-    expect(result.stdout).toMatch(/\[-\] 1\.2 On-call engineer knows the deploy is happening {2}skipped by @ana/);
+    expect(result.stdout).toMatch(
+      /\[-\] 1\.2 On-call engineer knows the deploy is happening {2}skipped by @ana/,
+    );
     expect(result.stdout).not.toContain('    at ');
   });
 
@@ -114,7 +116,9 @@ describe('the built entry point, driven through a pipe', () => {
   });
 
   it('stops at once with one line naming the variable when the config is wrong, and never echoes it', async () => {
-    const result = await shipcheck({ DATABASE_URL: 'mysql://admin:hunter2@db.internal/prod' }, ['/deploy status']);
+    const result = await shipcheck({ DATABASE_URL: 'mysql://admin:hunter2@db.internal/prod' }, [
+      '/deploy status',
+    ]);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);

@@ -27,7 +27,13 @@ const small = checklistFrom(`# Small
 
 function input(checklist = small): StartInput {
   channelCounter += 1;
-  return { checklist, version: 'v1', environment: 'production', platform: 'test', channelId: `c${channelCounter}` };
+  return {
+    checklist,
+    version: 'v1',
+    environment: 'production',
+    platform: 'test',
+    channelId: `c${channelCounter}`,
+  };
 }
 
 describe('RunService on a real database', () => {
@@ -42,7 +48,11 @@ describe('RunService on a real database', () => {
     expect(Object.values(stored?.items ?? {}).every((item) => item.status === 'open')).toBe(true);
     const events = await service.events(runId);
     expect(events.map((event) => [event.seq, event.type, event.actor])).toEqual([[1, 'run_started', '@ana']]);
-    expect(events[0]?.payload).toMatchObject({ checklistName: 'test', checklistHash: small.hash, version: 'v1' });
+    expect(events[0]?.payload).toMatchObject({
+      checklistName: 'test',
+      checklistHash: small.hash,
+      version: 'v1',
+    });
   });
 
   it('refuses a second active run in the same channel, naming the first', async () => {
@@ -84,7 +94,11 @@ describe('RunService on a real database', () => {
     await service.apply(runId, { type: 'check', refs: ['1.1', '2.1'] }, '@ana', null);
     const rejectedAgain = await service.apply(runId, { type: 'complete' }, '@ana', 'too-early');
     expect(rejectedFirst.rejection?.code).toBe('incomplete');
-    expect(rejectedAgain).toMatchObject({ accepted: false, replayed: true, rejection: rejectedFirst.rejection });
+    expect(rejectedAgain).toMatchObject({
+      accepted: false,
+      replayed: true,
+      rejection: rejectedFirst.rejection,
+    });
     expect((await service.get(runId))?.status).toBe('active');
   });
 
@@ -133,10 +147,15 @@ describe('RunService on a real database', () => {
     const seed = loadSeed('001_ace487689436cbad.txt');
     const { state } = await service.start(input(seed), '@ana', null);
     const runId = state?.id as string;
-    const leaves = seed.items.filter((item) => item.childKeys.length === 0 && item.parentKey === null).slice(0, 40);
+    const leaves = seed.items
+      .filter((item) => item.childKeys.length === 0 && item.parentKey === null)
+      .slice(0, 40);
     expect(leaves).toHaveLength(40);
     const commands: { command: RunCommand; key: string }[] = leaves.map((item, index) => ({
-      command: index % 4 === 3 ? { type: 'skip', ref: item.ref, reason: `not today ${index}` } : { type: 'check', refs: [item.ref] },
+      command:
+        index % 4 === 3
+          ? { type: 'skip', ref: item.ref, reason: `not today ${index}` }
+          : { type: 'check', refs: [item.ref] },
       key: `click-${index}`,
     }));
     // Ten deliveries repeat an earlier one (a retried request, a double click).
@@ -155,7 +174,9 @@ describe('RunService on a real database', () => {
     expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 41 }, (_, index) => index + 1));
     // Every accepted command's events are in the log, in the order of the revisions they produced.
     const byRevision = [...fresh].sort((a, b) => (a.state?.revision ?? 0) - (b.state?.revision ?? 0));
-    expect(events.slice(1).map((event) => event.payload)).toEqual(byRevision.flatMap((outcome) => outcome.events));
+    expect(events.slice(1).map((event) => event.payload)).toEqual(
+      byRevision.flatMap((outcome) => outcome.events),
+    );
 
     const stored = await service.get(runId);
     expect(stored?.revision).toBe(41);
