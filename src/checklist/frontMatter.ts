@@ -49,7 +49,10 @@ export function splitFrontMatter(source: string): SplitSource {
   const problems: FrontMatterProblem[] = [];
   for (const error of document.errors) {
     const line = (error.linePos?.[0]?.line ?? 1) + openingLines;
-    problems.push({ line, message: `front matter is not valid YAML: ${error.message.split('\n')[0]}` });
+    problems.push({
+      line,
+      message: `front matter is not valid YAML: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
+    });
   }
   const keyLines: Record<string, number> = {};
   if (isMap(document.contents)) {

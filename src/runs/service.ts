@@ -6,6 +6,8 @@ import { applyEvents, decide, initialState } from './machine.js';
 import * as store from './store.js';
 import type { Rejection, RunCommand, RunEvent, RunState, StartCommand } from './types.js';
 
+const CHECKLIST_CACHE_SIZE = 256;
+
 export interface Outcome {
   accepted: boolean;
   rejection: Rejection | null;
@@ -36,6 +38,7 @@ export class RunService {
   readonly #db: Database;
   readonly #clock: () => Date;
   readonly #newId: () => string;
+  readonly #checklists = new Map<string, Checklist>();
 
   constructor(db: Database, options: RunServiceOptions = {}) {
     this.#db = db;
@@ -100,9 +103,9 @@ export class RunService {
       if (!row) return rejected({ code: 'run_not_found', message: `there is no run ${runId}.` }, null);
       if (idempotencyKey) {
         const seen = await store.selectCommandByKey(tx, idempotencyKey);
-        if (seen) return replayOf(seen, store.toRunState(row, await store.selectItems(tx, runId)));
+        if (seen) return replayOf(seen, await this.#stateOf(tx, row));
       }
-      const previous = store.toRunState(row, await store.selectItems(tx, runId));
+      const previous = await this.#stateOf(tx, row);
       const now = this.#clock();
       const decision = decide(previous, command, now);
       if (!decision.ok) {
@@ -146,8 +149,27 @@ export class RunService {
   }
 
   async get(runId: string): Promise<RunState | null> {
-    const row = await store.selectRun(this.#db, runId);
-    return row ? store.toRunState(row, await store.selectItems(this.#db, runId)) : null;
+    const row = await store.selectRunHeader(this.#db, runId);
+    return row ? this.#stateOf(this.#db, row) : null;
+  }
+
+  async #stateOf(db: Database, header: store.RunHeader): Promise<RunState> {
+    const checklist = await this.#checklistOf(db, header.id);
+    return store.toRunState(header, checklist, await store.selectItems(db, header.id));
+  }
+
+  /** A run's frozen checklist never changes, so it is read once and kept (a 200-item one is ~100 kB of JSON). */
+  async #checklistOf(db: Database, runId: string): Promise<Checklist> {
+    const cached = this.#checklists.get(runId);
+    if (cached) return cached;
+    const checklist = await store.selectChecklist(db, runId);
+    if (!checklist) throw new Error(`run ${runId} has no checklist`);
+    if (this.#checklists.size >= CHECKLIST_CACHE_SIZE) {
+      const oldest = this.#checklists.keys().next().value;
+      if (oldest !== undefined) this.#checklists.delete(oldest);
+    }
+    this.#checklists.set(runId, checklist);
+    return checklist;
   }
 
   async activeRun(platform: string, channelId: string): Promise<RunState | null> {

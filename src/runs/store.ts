@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, max } from 'drizzle-orm';
+import type { Checklist } from '../checklist/types.js';
 import type { Database } from '../db/client.js';
 import { runCommands, runEvents, runItems, runs } from '../db/schema.js';
 import type { ItemState, ItemStatus, RunEvent, RunState, RunStatus } from './types.js';
@@ -6,6 +7,26 @@ import type { ItemState, ItemStatus, RunEvent, RunState, RunStatus } from './typ
 /** The drizzle queries of the run service. Every function takes the transaction it must run in. */
 
 type RunRow = typeof runs.$inferSelect;
+/** A run row without its frozen checklist: the checklist never changes, so callers cache it. */
+export type RunHeader = Omit<RunRow, 'checklist'>;
+
+const headerColumns = {
+  id: runs.id,
+  checklistName: runs.checklistName,
+  checklistHash: runs.checklistHash,
+  version: runs.version,
+  environment: runs.environment,
+  platform: runs.platform,
+  channelId: runs.channelId,
+  status: runs.status,
+  revision: runs.revision,
+  startedBy: runs.startedBy,
+  startedAt: runs.startedAt,
+  endedAt: runs.endedAt,
+  endedBy: runs.endedBy,
+  endReason: runs.endReason,
+  updatedAt: runs.updatedAt,
+};
 type ItemRow = typeof runItems.$inferSelect;
 
 export interface StoredCommand {
@@ -23,14 +44,19 @@ export interface StoredEvent {
   at: Date;
 }
 
-export async function lockRun(tx: Database, runId: string): Promise<RunRow | undefined> {
-  const rows = await tx.select().from(runs).where(eq(runs.id, runId)).for('update');
+export async function lockRun(tx: Database, runId: string): Promise<RunHeader | undefined> {
+  const rows = await tx.select(headerColumns).from(runs).where(eq(runs.id, runId)).for('update');
   return rows[0];
 }
 
-export async function selectRun(db: Database, runId: string): Promise<RunRow | undefined> {
-  const rows = await db.select().from(runs).where(eq(runs.id, runId));
+export async function selectRunHeader(db: Database, runId: string): Promise<RunHeader | undefined> {
+  const rows = await db.select(headerColumns).from(runs).where(eq(runs.id, runId));
   return rows[0];
+}
+
+export async function selectChecklist(db: Database, runId: string): Promise<Checklist | undefined> {
+  const rows = await db.select({ checklist: runs.checklist }).from(runs).where(eq(runs.id, runId));
+  return rows[0]?.checklist;
 }
 
 export async function selectItems(db: Database, runId: string): Promise<ItemRow[]> {
@@ -74,7 +100,7 @@ export async function selectCommandByKey(db: Database, key: string): Promise<Sto
   return rows[0];
 }
 
-export function toRunState(row: RunRow, itemRows: ItemRow[]): RunState {
+export function toRunState(row: RunHeader, checklist: Checklist, itemRows: ItemRow[]): RunState {
   const items: Record<string, ItemState> = {};
   for (const item of itemRows) {
     items[item.key] = {
@@ -86,7 +112,7 @@ export function toRunState(row: RunRow, itemRows: ItemRow[]): RunState {
   }
   return {
     id: row.id,
-    checklist: row.checklist,
+    checklist,
     version: row.version,
     environment: row.environment,
     platform: row.platform,

@@ -1,0 +1,98 @@
+/**
+ * `npm run bench`: figures and ratios, never pass/fail. Run with DATABASE_URL set to measure PostgreSQL,
+ * unset for embedded PGlite (in memory, so disk speed does not blur the engine's cost).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { sql } from 'drizzle-orm';
+import { parseChecklist } from '../src/checklist/parse.js';
+import { openDatabase } from '../src/db/client.js';
+import { migrateDatabase } from '../src/db/migrate.js';
+import { RunService } from '../src/runs/service.js';
+
+const SEEDS = new URL('../../shared/seeds/', import.meta.url);
+const SEED_FILES = [
+  '000_9a2bf36146cdfb09',
+  '001_ace487689436cbad',
+  '002_12b12a7f77bbfa89',
+  '003_8b026e154c1aa401',
+  '004_d4a68ed5b284ad4b',
+];
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+const round = (value: number) => Math.round(value * 1000) / 1000;
+
+async function timeEach(count: number, fn: (index: number) => Promise<unknown> | unknown): Promise<number[]> {
+  const times: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const start = performance.now();
+    await fn(index);
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+const results: Record<string, unknown> = {};
+
+// 1. Parsing: the importer runs at every start and on every lint.
+for (const file of SEED_FILES) {
+  const source = readFileSync(new URL(`${file}.txt`, SEEDS), 'utf8');
+  const times = await timeEach(20, () => parseChecklist(source, { name: file, file }));
+  results[`parse ${file} (ms p50)`] = round(percentile(times, 50));
+}
+
+// 2. Applying a command (lock, decide, append, project) against the floor: one single-row update transaction.
+const url = process.env.DATABASE_URL;
+const handle = await openDatabase(url ? { kind: 'postgres', url } : { kind: 'pglite', dataDir: null });
+await migrateDatabase(handle);
+const service = new RunService(handle.db);
+const seed = parseChecklist(readFileSync(new URL(`${SEED_FILES[1]}.txt`, SEEDS), 'utf8'), {
+  name: 'bench',
+  file: 'bench',
+});
+const started = await service.start(
+  {
+    checklist: seed,
+    version: 'bench',
+    environment: null,
+    platform: 'bench',
+    channelId: `bench-${Date.now()}`,
+  },
+  '@bench',
+  null,
+);
+const runId = started.state?.id as string;
+const refs = seed.items.filter((item) => item.childKeys.length === 0).map((item) => item.ref);
+const applyTimes = await timeEach(refs.length, (index) =>
+  service.apply(runId, { type: 'check', refs: [refs[index] as string] }, '@bench', `bench-${runId}-${index}`),
+);
+await handle.db.execute(sql`create temporary table bench_floor (id int primary key, n int)`);
+await handle.db.execute(sql`insert into bench_floor values (1, 0)`);
+const floorTimes = await timeEach(refs.length, () =>
+  handle.db.transaction(async (tx) => {
+    await tx.execute(sql`update bench_floor set n = n + 1 where id = 1`);
+  }),
+);
+await handle.close();
+
+const applyP50 = percentile(applyTimes, 50);
+const floorP50 = percentile(floorTimes, 50);
+Object.assign(results, {
+  database: url ? 'postgres' : 'pglite (memory)',
+  'apply command (ms p50)': round(applyP50),
+  'apply command (ms p99)': round(percentile(applyTimes, 99)),
+  'floor: 1-row update tx (ms p50)': round(floorP50),
+  'floor: 1-row update tx (ms p99)': round(percentile(floorTimes, 99)),
+  'apply / floor (p50)': round(applyP50 / floorP50),
+  'commands applied': refs.length,
+  'resident memory (MB)': Math.round(process.memoryUsage().rss / 1e6),
+});
+
+const width = Math.max(...Object.keys(results).map((key) => key.length));
+for (const [key, value] of Object.entries(results)) console.log(`${key.padEnd(width)}  ${value}`);
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

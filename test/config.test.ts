@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { UserError } from '../src/errors.js';
+
+function configError(env: Record<string, string>): UserError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof UserError) return error;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  it('defaults to the embedded database in .shipcheck and the checklists folder', () => {
+    const config = loadConfig({ SHIPCHECK_USER: 'ana' });
+    expect(config).toEqual({
+      database: { kind: 'pglite', dataDir: '.shipcheck' },
+      redisUrl: null,
+      checklistsDir: 'checklists',
+      logLevel: 'info',
+      terminalUser: 'ana',
+    });
+  });
+
+  it('uses Postgres and Redis when their URLs are set, and treats empty values as unset', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://app:secret@db:5432/shipcheck',
+      REDIS_URL: 'rediss://cache:6380',
+      SHIPCHECK_DATA_DIR: '',
+      LOG_LEVEL: 'DEBUG',
+    });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://app:secret@db:5432/shipcheck' });
+    expect(config.redisUrl).toBe('rediss://cache:6380');
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('names every wrong variable and what to set, without repeating a value', () => {
+    const error = configError({
+      DATABASE_URL: 'mysql://root:pa55word@x/db',
+      REDIS_URL: 'nope',
+      LOG_LEVEL: 'loud',
+    });
+    expect(error.code).toBe('config_invalid');
+    expect(error.message).toContain('DATABASE_URL must be a postgres:// or postgresql:// URL');
+    expect(error.message).toContain('REDIS_URL must be a redis:// or rediss:// URL');
+    expect(error.message).toContain(
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    );
+    expect(error.message).not.toContain('pa55word');
+    expect(error.message.split('\n')).toHaveLength(1);
+  });
+});
