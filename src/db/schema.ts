@@ -34,6 +34,8 @@ export const runs = pgTable(
     endedAt: timestamp('ended_at', { withTimezone: true }),
     endedBy: text('ended_by'),
     endReason: text('end_reason'),
+    /** Roles given to people for this run only (`/deploy assign`): role → actors. */
+    assignments: jsonb('assignments').$type<Record<string, string[]>>().notNull().default({}),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
   (table) => [
@@ -55,6 +57,8 @@ export const runItems = pgTable(
     key: text('key').notNull(),
     status: text('status').notNull(),
     reason: text('reason'),
+    /** What was recorded: an input's value, a decision's option, a sign-off's signer. */
+    value: text('value'),
     actor: text('actor'),
     updatedAt: timestamp('updated_at', { withTimezone: true }),
   },

@@ -233,8 +233,8 @@ export function applyEvents(state: RunState, events: RunEvent[], actor: string, 
         event.type === 'item_skipped' ? event.reason : event.type === 'item_failed' ? event.detail : null;
       next.items[event.key] =
         itemStatus === 'open'
-          ? { status: 'open', reason: null, actor: null, at: null }
-          : { status: itemStatus, reason, actor, at };
+          ? { status: 'open', reason: null, value: null, actor: null, at: null }
+          : { status: itemStatus, reason, value: null, actor, at };
       continue;
     }
     if (event.type === 'run_completed' || event.type === 'run_aborted' || event.type === 'run_rolled_back') {
@@ -271,6 +271,7 @@ export function initialState(command: StartCommand, actor: string, at: Date): Ru
     endedAt: null,
     endedBy: null,
     endReason: null,
+    assignments: {},
     items,
   };
 }
@@ -280,7 +281,7 @@ export function isResolved(status: ItemStatus): boolean {
 }
 
 export function itemState(state: RunState, key: string): ItemState {
-  return state.items[key] ?? { status: 'open', reason: null, actor: null, at: null };
+  return state.items[key] ?? { status: 'open', reason: null, value: null, actor: null, at: null };
 }
 
 type Found =

@@ -25,6 +25,7 @@ const headerColumns = {
   endedAt: runs.endedAt,
   endedBy: runs.endedBy,
   endReason: runs.endReason,
+  assignments: runs.assignments,
   updatedAt: runs.updatedAt,
 };
 type ItemRow = typeof runItems.$inferSelect;
@@ -106,6 +107,7 @@ export function toRunState(row: RunHeader, checklist: Checklist, itemRows: ItemR
     items[item.key] = {
       status: item.status as ItemStatus,
       reason: item.reason,
+      value: item.value,
       actor: item.actor,
       at: item.updatedAt,
     };
@@ -124,6 +126,7 @@ export function toRunState(row: RunHeader, checklist: Checklist, itemRows: ItemR
     endedAt: row.endedAt,
     endedBy: row.endedBy,
     endReason: row.endReason,
+    assignments: row.assignments,
     items,
   };
 }
@@ -149,6 +152,7 @@ export async function insertRun(tx: Database, state: RunState): Promise<void> {
     key,
     status: item.status,
     reason: item.reason,
+    value: item.value,
     actor: item.actor,
     updatedAt: item.at,
   }));
@@ -167,6 +171,7 @@ export async function updateRun(tx: Database, state: RunState, at: Date): Promis
       endedAt: state.endedAt,
       endedBy: state.endedBy,
       endReason: state.endReason,
+      assignments: state.assignments,
       updatedAt: at,
     })
     .where(eq(runs.id, state.id));
@@ -178,7 +183,13 @@ export async function updateItems(tx: Database, state: RunState, keys: Iterable<
     if (!item) continue;
     await tx
       .update(runItems)
-      .set({ status: item.status, reason: item.reason, actor: item.actor, updatedAt: item.at })
+      .set({
+        status: item.status,
+        reason: item.reason,
+        value: item.value,
+        actor: item.actor,
+        updatedAt: item.at,
+      })
       .where(and(eq(runItems.runId, state.id), eq(runItems.key, key)));
   }
 }

@@ -10,6 +10,8 @@ export interface ItemState {
   status: ItemStatus;
   /** Skip reason or failure detail. */
   reason: string | null;
+  /** An input's value, a decision's option, or a sign-off's signer. */
+  value: string | null;
   actor: string | null;
   at: Date | null;
 }
@@ -28,6 +30,8 @@ export interface RunState {
   endedAt: Date | null;
   endedBy: string | null;
   endReason: string | null;
+  /** Roles given to people for this run only: role → actors. */
+  assignments: Record<string, string[]>;
   items: Record<string, ItemState>;
 }
 
