@@ -255,8 +255,9 @@ export function applyEvents(state: RunState, events: RunEvent[], actor: string, 
 /** The state of a run that was just started: every item open, revision 1. */
 export function initialState(command: StartCommand, actor: string, at: Date): RunState {
   const items: Record<string, ItemState> = {};
-  for (const item of command.checklist.items)
-    items[item.key] = { status: 'open', reason: null, actor: null, at: null };
+  for (const item of command.checklist.items) {
+    items[item.key] = { status: 'open', reason: null, value: null, actor: null, at: null };
+  }
   return {
     id: command.runId,
     checklist: command.checklist,
