@@ -1,0 +1,421 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ChatCommand, ParsedLine } from '../../src/chat/commands.js';
+import { HELP_TEXT, helpFor, parseDeployCommand } from '../../src/chat/commands.js';
+import type { RunCommand } from '../../src/runs/types.js';
+
+function parsed(text: string): ChatCommand {
+  const result = parseDeployCommand(text);
+  if (!result.ok) throw new Error(`expected "${text}" to parse, got: ${result.message}`);
+  return result.command;
+}
+
+/** The run command a line asks for, and the run it names (if any). */
+function runCommand(text: string): { command: RunCommand; runId: string | null } {
+  const command = parsed(text);
+  if (command.kind !== 'run') throw new Error(`expected a run command from "${text}", got ${command.kind}`);
+  return { command: command.command, runId: command.runId };
+}
+
+function errorOf(text: string): string {
+  const result = parseDeployCommand(text);
+  if (result.ok) throw new Error(`expected "${text}" to be refused, got ${JSON.stringify(result.command)}`);
+  return result.message;
+}
+
+describe('parseDeployCommand: start', () => {
+  it('reads the checklist, the version and --env', () => {
+    expect(parsed('/deploy start web-api v1.2.3 --env production')).toEqual({
+      kind: 'start',
+      checklist: 'web-api',
+      version: 'v1.2.3',
+      environment: 'production',
+    });
+  });
+
+  it('takes --env=value before the checklist and leaves the version out when not given', () => {
+    expect(parsed('start --env=staging web-api')).toEqual({
+      kind: 'start',
+      checklist: 'web-api',
+      version: null,
+      environment: 'staging',
+    });
+  });
+
+  it('has no environment without --env', () => {
+    expect(parsed('start web-api 2025.03.04')).toEqual({
+      kind: 'start',
+      checklist: 'web-api',
+      version: '2025.03.04',
+      environment: null,
+    });
+  });
+
+  it('works with or without the /deploy prefix, in any case, with extra spaces', () => {
+    const expected = parsed('start web-api');
+    expect(parsed('  /DEPLOY   start    web-api  ')).toEqual(expected);
+    expect(parsed('/deploy start web-api')).toEqual(expected);
+  });
+
+  it('refuses a start without a checklist, or with extra words, showing start’s usage', () => {
+    const missing = errorOf('start');
+    expect(missing).toContain('name the checklist to start.');
+    expect(missing).toContain('Usage: /deploy start <checklist> [version] [--env <name>]');
+    expect(errorOf('start web-api 1.0 now please')).toContain('unexpected “now please”.');
+  });
+});
+
+describe('parseDeployCommand: status, list, help', () => {
+  it('status, with and without --id', () => {
+    expect(parsed('status')).toEqual({ kind: 'status', runId: null });
+    expect(parsed('status --id k7q2mz9p')).toEqual({ kind: 'status', runId: 'k7q2mz9p' });
+    expect(errorOf('status everything')).toContain('unexpected “everything”.');
+  });
+
+  it('list', () => {
+    expect(parsed('/deploy list')).toEqual({ kind: 'list' });
+  });
+
+  it('help, an empty line and a bare /deploy all ask for the whole help', () => {
+    expect(parsed('help')).toEqual({ kind: 'help', topic: null });
+    expect(parsed('')).toEqual({ kind: 'help', topic: null });
+    expect(parsed('/deploy')).toEqual({ kind: 'help', topic: null });
+  });
+
+  it('help <topic> names the topic in lower case', () => {
+    expect(parsed('help SKIP')).toEqual({ kind: 'help', topic: 'skip' });
+    expect(helpFor('skip')).toBe('Usage: /deploy skip <ref> <reason>\n  skip an item, saying why');
+    expect(helpFor('nonsense')).toBe(HELP_TEXT);
+    expect(helpFor(null)).toBe(HELP_TEXT);
+  });
+
+  it('the help text lists every verb the parser accepts', () => {
+    for (const verb of [
+      'start',
+      'status',
+      'list',
+      'check',
+      'undo',
+      'skip',
+      'fail',
+      'na',
+      'note',
+      'complete',
+      'abort',
+      'rollback',
+      'help',
+    ]) {
+      expect(HELP_TEXT).toMatch(new RegExp(`^  ${verb}\\b`, 'm'));
+    }
+    expect(HELP_TEXT).toContain('--id <run>');
+  });
+});
+
+describe('parseDeployCommand: check and undo', () => {
+  it('check takes several refs, separated by spaces, commas or both', () => {
+    expect(runCommand('check 1.1 1.2,1.3 2.1,').command).toEqual({
+      type: 'check',
+      refs: ['1.1', '1.2', '1.3', '2.1'],
+    });
+    expect(runCommand('check 1.1, 1.2 , 3.4.1').command).toEqual({
+      type: 'check',
+      refs: ['1.1', '1.2', '3.4.1'],
+    });
+  });
+
+  it('done and tick are check', () => {
+    expect(runCommand('done 1.1').command).toEqual({ type: 'check', refs: ['1.1'] });
+    expect(runCommand('TICK 2.2').command).toEqual({ type: 'check', refs: ['2.2'] });
+  });
+
+  it('check without a ref is refused with check’s usage', () => {
+    const message = errorOf('check');
+    expect(message).toContain('name at least one item.');
+    expect(message).toContain('Usage: /deploy check <ref…>');
+  });
+
+  it('undo (and uncheck, reopen) takes exactly one ref', () => {
+    expect(runCommand('undo 1.2').command).toEqual({ type: 'uncheck', ref: '1.2' });
+    expect(runCommand('reopen 3.1.2').command).toEqual({ type: 'uncheck', ref: '3.1.2' });
+    expect(runCommand('uncheck 4.1').command).toEqual({ type: 'uncheck', ref: '4.1' });
+    expect(errorOf('undo')).toContain('name one item.');
+    expect(errorOf('undo 1.1 1.2')).toContain('Usage: /deploy undo <ref>');
+  });
+});
+
+describe('parseDeployCommand: skip, fail, na', () => {
+  it('skip keeps a multi-word reason', () => {
+    expect(runCommand('skip 1.2 not needed in staging').command).toEqual({
+      type: 'skip',
+      ref: '1.2',
+      reason: 'not needed in staging',
+    });
+  });
+
+  it('a quoted reason keeps its inner spacing and loses its quotes', () => {
+    expect(runCommand('skip 1.2 "db is   fine" today').command).toEqual({
+      type: 'skip',
+      ref: '1.2',
+      reason: 'db is   fine today',
+    });
+  });
+
+  it('fail keeps the detail, also in curly quotes as phones type them', () => {
+    expect(runCommand('fail 2.1 “p95 was 900ms”').command).toEqual({
+      type: 'fail',
+      ref: '2.1',
+      detail: 'p95 was 900ms',
+    });
+    expect(runCommand('fail 2.1 health returned 503 twice').command).toEqual({
+      type: 'fail',
+      ref: '2.1',
+      detail: 'health returned 503 twice',
+    });
+  });
+
+  it('an apostrophe inside a word is not a quote', () => {
+    expect(runCommand("skip 1.2 it's covered by CI").command).toEqual({
+      type: 'skip',
+      ref: '1.2',
+      reason: "it's covered by CI",
+    });
+  });
+
+  it('skip and fail without a reason are refused with a sentence saying what is missing', () => {
+    const skip = errorOf('skip 1.2');
+    expect(skip).toContain('say why it is skipped.');
+    expect(skip).toContain('Usage: /deploy skip <ref> <reason>');
+    const fail = errorOf('fail 2.1');
+    expect(fail).toContain('say what failed.');
+    expect(fail).toContain('Usage: /deploy fail <ref> <detail>');
+  });
+
+  it('skip and fail without a ref are refused', () => {
+    expect(errorOf('skip')).toContain('name the item.');
+    expect(errorOf('fail')).toContain('name the item.');
+  });
+
+  it('na (and n/a) takes one ref', () => {
+    expect(runCommand('na 1.3').command).toEqual({ type: 'na', ref: '1.3' });
+    expect(runCommand('n/a 1.3').command).toEqual({ type: 'na', ref: '1.3' });
+    expect(errorOf('na')).toContain('Usage: /deploy na <ref>');
+    expect(errorOf('na 1.3 1.4')).toContain('name one item.');
+  });
+});
+
+describe('parseDeployCommand: note', () => {
+  it('a note without a ref is a note on the run', () => {
+    const { command } = runCommand('note rollout at 10% of traffic');
+    expect(command).toEqual({ type: 'note', text: 'rollout at 10% of traffic' });
+    expect('ref' in command).toBe(false);
+  });
+
+  it('a `1.2:` prefix puts the note on that item', () => {
+    expect(runCommand('note 1.2: backup at s3://backups/2025-03-04').command).toEqual({
+      type: 'note',
+      ref: '1.2',
+      text: 'backup at s3://backups/2025-03-04',
+    });
+    expect(runCommand('note 3.4.1:no space needed').command).toEqual({
+      type: 'note',
+      ref: '3.4.1',
+      text: 'no space needed',
+    });
+  });
+
+  it('a number that is not a ref prefix stays in the text', () => {
+    expect(runCommand('note 10:30 UTC switch-over').command).toEqual({
+      type: 'note',
+      text: '10:30 UTC switch-over',
+    });
+  });
+
+  it('an empty note is refused', () => {
+    expect(errorOf('note')).toContain('write the note.');
+  });
+});
+
+describe('parseDeployCommand: complete, abort, rollback', () => {
+  it('complete (and finish) takes nothing else', () => {
+    expect(runCommand('complete').command).toEqual({ type: 'complete' });
+    expect(runCommand('finish').command).toEqual({ type: 'complete' });
+    expect(errorOf('complete now')).toContain('unexpected “now”.');
+  });
+
+  it('abort and rollback keep the whole reason', () => {
+    expect(runCommand('abort wrong build was tagged').command).toEqual({
+      type: 'abort',
+      reason: 'wrong build was tagged',
+    });
+    expect(runCommand('rollback "error rate 7%" after cutover').command).toEqual({
+      type: 'rollback',
+      reason: 'error rate 7% after cutover',
+    });
+  });
+
+  it('abort and rollback without a reason are refused', () => {
+    expect(errorOf('abort')).toContain('say why.');
+    expect(errorOf('rollback')).toContain('Usage: /deploy rollback <reason>');
+  });
+});
+
+describe('parseDeployCommand: --id', () => {
+  it('may stand anywhere on the line, in both spellings', () => {
+    const expected = { command: { type: 'check', refs: ['1.1', '1.2'] }, runId: 'k7q2mz9p' };
+    expect(runCommand('--id k7q2mz9p check 1.1 1.2')).toEqual(expected);
+    expect(runCommand('check --id k7q2mz9p 1.1 1.2')).toEqual(expected);
+    expect(runCommand('check 1.1 1.2 --id=k7q2mz9p')).toEqual(expected);
+    expect(runCommand('/deploy check 1.1 --id k7q2mz9p 1.2')).toEqual(expected);
+  });
+
+  it('does not end up in a reason', () => {
+    expect(runCommand('skip 1.2 not needed --id k7q2mz9p today')).toEqual({
+      command: { type: 'skip', ref: '1.2', reason: 'not needed today' },
+      runId: 'k7q2mz9p',
+    });
+  });
+
+  it('without --id the run is this channel’s (null)', () => {
+    expect(runCommand('complete').runId).toBeNull();
+  });
+
+  it('needs a value', () => {
+    expect(errorOf('status --id')).toContain('--id needs a value.');
+    expect(errorOf('status --id=')).toContain('--id needs a value.');
+  });
+});
+
+describe('parseDeployCommand: errors', () => {
+  it('an unknown command names the word and shows the whole help, without throwing', () => {
+    const message = errorOf('/deploy frobnicate 1.2');
+    expect(message).toBe(`unknown command “frobnicate”.\n${HELP_TEXT}`);
+  });
+
+  it('an unknown --flag is refused', () => {
+    const message = errorOf('check --force 1.1');
+    expect(message.split('\n')[0]).toBe('unknown option --force.');
+    expect(message).toContain(HELP_TEXT);
+  });
+
+  it('--env goes only with start', () => {
+    const message = errorOf('check 1.1 --env prod');
+    expect(message.split('\n')[0]).toBe('--env only goes with start.');
+    expect(message).toContain('Usage: /deploy check <ref…>');
+    expect(errorOf('status --env=prod')).toContain('--env only goes with start.');
+  });
+
+  it('an unclosed quote is refused', () => {
+    const message = errorOf('skip 1.2 "waiting on the DBA');
+    expect(message.split('\n')[0]).toBe('a quote is not closed.');
+    expect(message).toContain(HELP_TEXT);
+  });
+});
+
+describe('parseDeployCommand: properties', () => {
+  const isResult = (result: ParsedLine) => {
+    if (result.ok) {
+      expect(['help', 'list', 'status', 'start', 'run']).toContain(result.command.kind);
+    } else {
+      expect(typeof result.message).toBe('string');
+      // Every refusal tells the user how to say it instead.
+      expect(result.message).toContain('Usage: /deploy');
+    }
+  };
+
+  it('never throws on arbitrary text and always answers ok true or false', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' })),
+        (text) => {
+          const result = parseDeployCommand(text);
+          expect(typeof result.ok).toBe('boolean');
+          isResult(result);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never throws on lines made of the grammar’s own words, flags and quotes', () => {
+    const word = fc.constantFrom(
+      '/deploy',
+      'start',
+      'status',
+      'list',
+      'check',
+      'done',
+      'undo',
+      'skip',
+      'fail',
+      'na',
+      'n/a',
+      'note',
+      'complete',
+      'abort',
+      'rollback',
+      'help',
+      '1.1',
+      '1.2,',
+      ',',
+      '3.4.1:',
+      '--id',
+      '--id=',
+      '--env',
+      '--env=prod',
+      '--',
+      '--x',
+      '"',
+      '“',
+      '”',
+      "'",
+      '‘',
+      '’',
+      '""',
+      'reason',
+      '',
+    );
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 8 }), fc.constantFrom(' ', '  ', '\t', '\n'), (words, gap) => {
+        isResult(parseDeployCommand(words.join(gap)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('check returns exactly the refs typed, however they are separated and wherever --id stands', () => {
+    const ref = fc
+      .array(fc.integer({ min: 0, max: 40 }), { minLength: 2, maxLength: 3 })
+      .map((parts) => parts.join('.'));
+    fc.assert(
+      fc.property(
+        fc.array(ref, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.constantFrom(' ', ', ', ',', ' , '), { minLength: 6, maxLength: 6 }),
+        fc.option(fc.tuple(fc.stringMatching(/^[a-z2-9]{8}$/), fc.nat()), { nil: null }),
+        (refs, separators, id) => {
+          const pieces = [
+            'check',
+            refs.map((r, i) => `${r}${i < refs.length - 1 ? separators[i] : ''}`).join(''),
+          ];
+          let line = pieces.join(' ');
+          if (id) {
+            const words = line.split(' ');
+            words.splice(id[1] % (words.length + 1), 0, `--id ${id[0]}`);
+            line = words.join(' ');
+          }
+          expect(runCommand(line)).toEqual({ command: { type: 'check', refs }, runId: id ? id[0] : null });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('the /deploy prefix changes nothing', () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        fc.pre(!/^\s*\/deploy(?:\s|$)/i.test(text));
+        expect(parseDeployCommand(`/deploy ${text}`)).toEqual(parseDeployCommand(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
