@@ -109,3 +109,34 @@ export const runEvents = pgTable(
   },
   (table) => [primaryKey({ columns: [table.runId, table.seq] })],
 );
+
+/**
+ * Which chat message shows which part of a run (the summary, or one page of a section), so a change is
+ * written into the message people already see instead of posting a new one. `renderedHash` is what the
+ * message shows now: a part whose new rendering hashes the same is not sent again, even after a restart.
+ */
+export const chatMessages = pgTable(
+  'chat_messages',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    platform: text('platform').notNull(),
+    partId: text('part_id').notNull(),
+    page: integer('page').notNull(),
+    channelId: text('channel_id').notNull(),
+    /** Slack's message `ts`, Discord's message id. */
+    messageId: text('message_id').notNull(),
+    /** The thread the message sits in (Slack: the summary's `ts`), or null for a top-level message. */
+    threadId: text('thread_id'),
+    renderedHash: text('rendered_hash').notNull(),
+    /** The run revision the shown rendering came from: an older rendering never overwrites a newer one. */
+    revision: integer('revision').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.runId, table.platform, table.partId, table.page] }),
+    // A click names a message, not a run: this finds the run behind it.
+    index('chat_messages_message').on(table.platform, table.channelId, table.messageId),
+  ],
+);
