@@ -60,7 +60,7 @@ export function parseDeployCommand(text: string): ParsedLine {
     if (flag) {
       const name = flag[1] as 'id' | 'env';
       const value = flag[2] ?? tokens[++index];
-      if (!value) return usageError(`--${name} needs a value.`, null);
+      if (!value || value.startsWith('--')) return usageError(`--${name} needs a value.`, null);
       flags[name] = value;
       continue;
     }
@@ -140,16 +140,22 @@ function usageError(problem: string, verb: string | null): ParsedLine {
   return { ok: false, message: `${problem}\n${helpFor(verb)}` };
 }
 
-/** Splits on whitespace, honouring "double" and 'single' quotes (straight or curly, as phones type them). */
+/**
+ * Splits on whitespace, honouring "double" and “curly” quotes anywhere and 'single' quotes only around
+ * whole words, so an apostrophe (it's) never opens a quote.
+ */
 function tokenize(text: string): { ok: true; tokens: string[] } | { ok: false; message: string } {
   const tokens: string[] = [];
-  const pattern = /"([^"]*)"|“([^”]*)”|'([^']*)'|‘([^’]*)’|(\S+)/g;
+  const pattern = /"([^"]*)"|“([^”]*)”|(?<=^|\s)'([^']*)'(?=\s|$)|(?<=^|\s)‘([^’]*)’(?=\s|$)|(\S+)/g;
   const normalized = text.trim();
   for (const match of normalized.matchAll(pattern)) {
     const value = match[1] ?? match[2] ?? match[3] ?? match[4] ?? match[5] ?? '';
     tokens.push(value);
   }
-  const quotes = (normalized.match(/"/g) ?? []).length;
-  if (quotes % 2 === 1) return { ok: false, message: `a quote is not closed.\n${HELP_TEXT}` };
+  const straight = (normalized.match(/"/g) ?? []).length;
+  const opened = (normalized.match(/“/g) ?? []).length;
+  const closed = (normalized.match(/”/g) ?? []).length;
+  if (straight % 2 === 1 || opened !== closed)
+    return { ok: false, message: `a quote is not closed.\n${HELP_TEXT}` };
   return { ok: true, tokens };
 }

@@ -1,15 +1,41 @@
 import { createHash } from 'node:crypto';
-import type { Heading, List, ListItem, Root, RootContent } from 'mdast';
-import remarkGfm from 'remark-gfm';
-import remarkParse from 'remark-parse';
-import { unified } from 'unified';
-import { splitFrontMatter } from './frontMatter.js';
-import { collapseSpaces, inlineText, slugify } from './text.js';
-import type { Checklist, ChecklistItem, ChecklistPhase, ChecklistSection } from './types.js';
+import { detectCheck, variablesIn } from './detect.js';
+import {
+  CONTACTS_HEADING,
+  ESCALATION_HEADING,
+  readSeverity,
+  roleIdOf,
+  roleInStep,
+  stepFromText,
+  stepsFromArrowChain,
+} from './escalationHints.js';
+import { type FrontMatter, lineOfPath, splitFrontMatter } from './frontMatter.js';
+import { checkSpecFrom } from './frontMatterChecks.js';
+import { classifyItem } from './kinds.js';
+import { type Block, type ListEntry, parseBlocks } from './markdown.js';
+import { repairMojibake } from './mojibake.js';
+import { parseCriterion, ROLLBACK_CRITERIA_HEADING, ROLLBACK_LEAD_IN } from './rollback.js';
+import { slugify } from './text.js';
+import { readCadences, readTimeWindow } from './timeWindow.js';
+import type {
+  Checklist,
+  ChecklistItem,
+  ChecklistPhase,
+  ChecklistSection,
+  EscalationStepSuggestion,
+  RoleMention,
+  RollbackCriterion,
+  SeverityLevel,
+} from './types.js';
+
+export type Severity = 'error' | 'warning';
 
 export interface ChecklistProblem {
   line: number;
+  column?: number;
+  severity?: Severity;
   message: string;
+  hint?: string;
 }
 
 /** A checklist file that cannot be run; its message lists every problem as `file:line: what`. */
@@ -31,6 +57,13 @@ export interface ParseOptions {
   file: string;
 }
 
+export interface ReadResult {
+  /** Null when any problem is an error. */
+  checklist: Checklist | null;
+  /** Errors and warnings, in line order. */
+  problems: ChecklistProblem[];
+}
+
 interface HeadingInfo {
   depth: number;
   title: string;
@@ -46,6 +79,9 @@ interface FoundItem {
   parent: FoundItem | null;
   group: string | null;
   details: string[];
+  codeBlocks: string[];
+  /** A paragraph right above the list, e.g. "If ANY of these occur, initiate rollback:". */
+  leadIn: string | null;
 }
 
 interface FoundNote {
@@ -53,119 +89,166 @@ interface FoundNote {
   markdown: string;
 }
 
-const markdown = unified().use(remarkParse).use(remarkGfm);
+/** Plain (unboxed) list entries and paragraphs, read for rollback criteria and escalation hints. */
+interface FoundText {
+  headings: HeadingInfo[];
+  text: string;
+  line: number;
+  ordered: boolean;
+  leadIn: string | null;
+}
 
 const BOXED_HEADING = /^\[( |x|X)\]\s+/;
 const NOT_REQUIRED_MARK = /\((?:optional|if applicable|if needed)\)/i;
 const PHASE_NUMBER = /^(?:phase|step|stage|part)?\s*(\d{1,3})\s*[.:)\-–]\s*/i;
 
-/** Markdown (with optional YAML front matter) → Checklist. Pure: no I/O, same input, same output. */
+/** Markdown (with optional YAML front matter) → Checklist. Pure. Throws ChecklistParseError on errors. */
 export function parseChecklist(source: string, options: ParseOptions): Checklist {
-  const split = splitFrontMatter(source);
-  const problems: ChecklistProblem[] = [...split.problems];
-  const tree = markdown.parse(split.body) as Root;
-  const lineOf = (node: { position?: { start: { line: number } } }) =>
-    (node.position?.start.line ?? 1) + split.bodyLineOffset;
+  const result = readChecklist(source, options);
+  if (!result.checklist) {
+    throw new ChecklistParseError(
+      options.file,
+      result.problems.filter((problem) => problem.severity !== 'warning'),
+    );
+  }
+  return result.checklist;
+}
+
+/** Like parseChecklist, but returns every problem (warnings too) instead of throwing. Never throws. */
+export function readChecklist(source: string, options: ParseOptions): ReadResult {
+  const split = splitFrontMatter(repairMojibake(source));
+  const problems: ChecklistProblem[] = split.problems.map((problem) => ({ ...problem, severity: 'error' }));
+  const blocks = parseBlocks(split.body);
+  const offset = split.bodyLineOffset;
 
   const items: FoundItem[] = [];
   const notes: FoundNote[] = [];
+  const texts: FoundText[] = [];
   const headingStack: HeadingInfo[] = [];
   let documentTitle: string | null = null;
+  let previous: Block | null = null;
+  let pendingCode: string[] = [];
 
-  for (const node of tree.children) {
-    if (node.type === 'heading') {
-      const info = readHeading(node, lineOf(node));
-      if (documentTitle === null && node.depth === 1) documentTitle = info.title;
-      while (headingStack.length > 0 && (headingStack.at(-1)?.depth ?? 0) >= node.depth) headingStack.pop();
+  for (const block of blocks) {
+    const line = block.line + offset;
+    if (block.type === 'heading') {
+      const info = readHeading(block.text, block.depth, line);
+      if (documentTitle === null && block.depth === 1) documentTitle = info.title;
+      while (headingStack.length > 0 && (headingStack.at(-1)?.depth ?? 0) >= block.depth) headingStack.pop();
       headingStack.push(info);
-      continue;
-    }
-    if (node.type === 'list') {
+      pendingCode = [];
+    } else if (block.type === 'list') {
+      const leadIn = previous?.type === 'paragraph' ? previous.text : null;
       const before = items.length;
-      collectTasks(node, [...headingStack], null, null, items, lineOf);
-      if (items.length === before)
-        notes.push({ headings: [...headingStack], markdown: sliceOf(split.body, node) });
-      continue;
+      collectEntries(block.items, block.ordered, {
+        headings: [...headingStack],
+        parent: null,
+        group: null,
+        leadIn,
+        offset,
+        items,
+        texts,
+      });
+      // A command block right above a list belongs to the first box under it ("curl -I …" then "- [ ] Dashboard loads").
+      const first = items[before];
+      if (first && pendingCode.length > 0) first.codeBlocks.push(...pendingCode);
+      if (items.length === before) notes.push({ headings: [...headingStack], markdown: block.raw });
+      pendingCode = [];
+    } else {
+      if (block.type === 'code') pendingCode.push(block.content);
+      if (block.type === 'paragraph')
+        texts.push({ headings: [...headingStack], text: block.text, line, ordered: false, leadIn: null });
+      if (block.raw) notes.push({ headings: [...headingStack], markdown: block.raw });
     }
-    if (node.type === 'thematicBreak' || node.type === 'definition') continue;
-    notes.push({ headings: [...headingStack], markdown: sliceOf(split.body, node) });
+    previous = block;
   }
 
   if (items.length === 0) {
     problems.push({
-      line: 1 + split.bodyLineOffset,
+      line: 1 + offset,
+      severity: 'error',
       message:
         'no task-list items found: a checklist needs lines such as "- [ ] Health endpoint returns 200"',
     });
   }
-  if (problems.length > 0) throw new ChecklistParseError(options.file, problems);
+  if (problems.some((problem) => problem.severity === 'error'))
+    return { checklist: null, problems: sortProblems(problems) };
 
   const title = split.frontMatter.title ?? documentTitle ?? options.name;
-  const checklist = assemble(items, notes, title, options.name);
+  const checklist = assemble(items, notes, texts, title, options.name);
   checklist.aliases = split.frontMatter.aliases ?? [];
   checklist.hash = createHash('sha256').update(source).digest('hex');
   checklist.source = source;
-
-  const required = split.frontMatter.required;
-  if (required === 'none') {
-    for (const item of checklist.items) item.required = false;
-  } else if (Array.isArray(required)) {
-    const wanted = new Set(required.map(String));
-    const known = new Set(checklist.items.flatMap((item) => [item.ref, item.key]));
-    const unknown = [...wanted].filter((reference) => !known.has(reference));
-    if (unknown.length > 0) {
-      throw new ChecklistParseError(options.file, [
-        {
-          line: split.keyLines.required ?? 1,
-          message: `required names items that do not exist: ${unknown.join(', ')}`,
-        },
-      ]);
-    }
-    for (const item of checklist.items) item.required = wanted.has(item.ref) || wanted.has(item.key);
-  }
-  return checklist;
+  applyFrontMatter(checklist, split.frontMatter, split.keyLines, problems);
+  problems.push(...warningsFor(checklist));
+  const hasErrors = problems.some((problem) => problem.severity === 'error');
+  return { checklist: hasErrors ? null : checklist, problems: sortProblems(problems) };
 }
 
-function readHeading(node: Heading, line: number): HeadingInfo {
-  const raw = inlineText(node.children);
+function sortProblems(problems: ChecklistProblem[]): ChecklistProblem[] {
+  return [...problems].sort((a, b) => a.line - b.line);
+}
+
+function readHeading(raw: string, depth: number, line: number): HeadingInfo {
   const boxed = BOXED_HEADING.test(raw);
-  return { depth: node.depth, title: raw.replace(BOXED_HEADING, ''), boxed, line };
+  return { depth, title: raw.replace(BOXED_HEADING, ''), boxed, line };
 }
 
-function collectTasks(
-  list: List,
-  headings: HeadingInfo[],
-  parent: FoundItem | null,
-  group: string | null,
-  into: FoundItem[],
-  lineOf: (node: ListItem) => number,
-): void {
-  for (const listItem of list.children) {
-    const ownText = collapseSpaces(
-      listItem.children
-        .filter((child) => child.type === 'paragraph')
-        .map((paragraph) => inlineText(paragraph.children))
-        .join(' '),
-    );
-    const nestedLists = listItem.children.filter((child): child is List => child.type === 'list');
-    if (listItem.checked === null || listItem.checked === undefined) {
-      // A plain bullet: either a detail of the task above it, or a title grouping the boxes below it.
-      const before = into.length;
-      for (const nested of nestedLists)
-        collectTasks(nested, headings, parent, ownText || group, into, lineOf);
-      if (into.length === before && parent && ownText) parent.details.push(ownText);
+interface CollectContext {
+  headings: HeadingInfo[];
+  parent: FoundItem | null;
+  group: string | null;
+  leadIn: string | null;
+  offset: number;
+  items: FoundItem[];
+  texts: FoundText[];
+}
+
+function collectEntries(entries: ListEntry[], ordered: boolean, context: CollectContext): void {
+  for (const entry of entries) {
+    const nestedLists = entry.children.filter((child) => child.type === 'list');
+    const codeBlocks = entry.children.flatMap((child) => (child.type === 'code' ? [child.content] : []));
+    const line = entry.line + context.offset;
+    if (entry.checked === null) {
+      // A plain bullet: a detail of the box above it, or a title grouping the boxes below it.
+      const before = context.items.length;
+      for (const nested of nestedLists) {
+        collectEntries(nested.items, nested.ordered, {
+          ...context,
+          group: entry.text || context.group,
+          leadIn: null,
+        });
+      }
+      if (context.items.length === before) {
+        if (context.parent && entry.text) context.parent.details.push(entry.text);
+        if (context.parent && codeBlocks.length > 0) context.parent.codeBlocks.push(...codeBlocks);
+        if (!context.parent && entry.text) {
+          context.texts.push({
+            headings: context.headings,
+            text: entry.text,
+            line,
+            ordered,
+            leadIn: context.leadIn,
+          });
+        }
+      }
       continue;
     }
-    const item: FoundItem = { headings, text: ownText, line: lineOf(listItem), parent, group, details: [] };
-    into.push(item);
-    for (const nested of nestedLists) collectTasks(nested, headings, item, null, into, lineOf);
+    const item: FoundItem = {
+      headings: context.headings,
+      text: entry.text,
+      line,
+      parent: context.parent,
+      group: context.group,
+      details: [],
+      codeBlocks,
+      leadIn: context.leadIn,
+    };
+    context.items.push(item);
+    for (const nested of nestedLists) {
+      collectEntries(nested.items, nested.ordered, { ...context, parent: item, group: null, leadIn: null });
+    }
   }
-}
-
-function sliceOf(body: string, node: RootContent): string {
-  const start = node.position?.start.offset;
-  const end = node.position?.end.offset;
-  return start === undefined || end === undefined ? '' : body.slice(start, end);
 }
 
 /** The heading depth whose headings are the phases: the shallowest depth at which items fall under two or more headings. */
@@ -186,14 +269,21 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 6);
 }
 
-function assemble(found: FoundItem[], foundNotes: FoundNote[], title: string, name: string): Checklist {
+function assemble(
+  found: FoundItem[],
+  foundNotes: FoundNote[],
+  texts: FoundText[],
+  title: string,
+  name: string,
+): Checklist {
   const phaseDepth = findPhaseDepth(found);
   const phases: ChecklistPhase[] = [];
   const phaseByLine = new Map<number, ChecklistPhase>();
-  const sectionByKey = new Map<string, ChecklistSection>();
+  const sectionByIdentity = new Map<string, ChecklistSection>();
   const items: ChecklistItem[] = [];
   const itemOf = new Map<FoundItem, ChecklistItem>();
   const usedKeys = new Set<string>();
+  const rollbackCriteria: RollbackCriterion[] = [];
 
   const uniqueKey = (base: string) => {
     let key = base;
@@ -214,6 +304,7 @@ function assemble(found: FoundItem[], foundNotes: FoundNote[], title: string, na
       ref: '',
       title: phaseTitle,
       line: heading?.line ?? headings.at(-1)?.line ?? 1,
+      window: readTimeWindow(phaseTitle),
       sections: [],
     };
     phaseByLine.set(line, phase);
@@ -226,17 +317,18 @@ function assemble(found: FoundItem[], foundNotes: FoundNote[], title: string, na
     const sectionTitle = below.map((h) => h.title).join(' › ');
     const deepest = below.at(-1);
     const identity = `${phase.key}|${deepest?.line ?? 0}`;
-    const existing = sectionByKey.get(identity);
+    const existing = sectionByIdentity.get(identity);
     if (existing) return existing;
     const section: ChecklistSection = {
       key: uniqueKey(`s-${shortHash(`${phase.title}|${sectionTitle}`)}`),
       title: sectionTitle,
       line: deepest?.line ?? phase.line,
       boxed: deepest?.boxed ?? false,
+      window: deepest ? readTimeWindow(deepest.title) : null,
       itemKeys: [],
       notes: [],
     };
-    sectionByKey.set(identity, section);
+    sectionByIdentity.set(identity, section);
     phase.sections.push(section);
     return section;
   };
@@ -248,14 +340,19 @@ function assemble(found: FoundItem[], foundNotes: FoundNote[], title: string, na
     const identity = [phase.title, section.title, parent?.text ?? '', entry.group ?? '', entry.text].join(
       '|',
     );
-    const optional = NOT_REQUIRED_MARK.test(entry.text) || NOT_REQUIRED_MARK.test(section.title);
+    const context = `${phase.title} ${section.title}`;
+    const isCriterion = ROLLBACK_CRITERIA_HEADING.test(context) || ROLLBACK_LEAD_IN.test(entry.leadIn ?? '');
+    const optional = isCriterion || NOT_REQUIRED_MARK.test(entry.text) || NOT_REQUIRED_MARK.test(context);
+    const classification = classifyItem(entry.text, context, entry.details);
+    const check = classification.kind === 'task' ? detectCheck(entry.text, entry.codeBlocks) : null;
     const item: ChecklistItem = {
       key: uniqueKey(`${slugify(entry.text)}-${shortHash(identity)}`),
       ref: '',
       text: entry.text || '(untitled item)',
-      kind: 'task',
+      kind: check ? 'check' : classification.kind,
       line: entry.line,
-      required: !optional && !(parent && !parent.required),
+      // Inputs record values; they never block completion unless the front matter says so.
+      required: !optional && classification.kind !== 'input' && !(parent && !parent.required),
       phaseKey: phase.key,
       sectionKey: section.key,
       parentKey: parent?.key ?? null,
@@ -263,21 +360,31 @@ function assemble(found: FoundItem[], foundNotes: FoundNote[], title: string, na
       group: entry.group,
       details: entry.details,
     };
+    if (classification.kind === 'input') item.input = classification.input;
+    if (classification.kind === 'decision') item.decision = classification.decision;
+    if (classification.kind === 'signoff') item.signoff = classification.signoff;
+    if (check) item.check = check;
     parent?.childKeys.push(item.key);
     itemOf.set(entry, item);
     items.push(item);
     section.itemKeys.push(item.key);
+    if (isCriterion)
+      rollbackCriteria.push({
+        text: item.text,
+        line: item.line,
+        itemKey: item.key,
+        ...parseCriterion(item.text),
+      });
   }
 
   assignPhaseRefs(phases);
   assignItemRefs(phases, items);
 
   const checklistNotes: string[] = [];
+  const sections = [...sectionByIdentity.values()];
   for (const note of foundNotes) {
     const deepest = note.headings.at(-1);
-    const section = [...sectionByKey.values()].find(
-      (candidate) => deepest && candidate.line === deepest.line,
-    );
+    const section = deepest ? sections.find((candidate) => candidate.line === deepest.line) : undefined;
     if (section) section.notes.push(note.markdown);
     else
       checklistNotes.push(
@@ -285,7 +392,223 @@ function assemble(found: FoundItem[], foundNotes: FoundNote[], title: string, na
       );
   }
 
-  return { name, title, aliases: [], hash: '', source: '', phases, items, notes: checklistNotes };
+  const prose = readProse(texts);
+  rollbackCriteria.push(...prose.rollbackCriteria);
+  const roles = collectRoles(items, texts, prose.suggestedEscalation);
+  return {
+    name,
+    title,
+    aliases: [],
+    hash: '',
+    source: '',
+    phases,
+    items,
+    notes: checklistNotes,
+    variables: {},
+    rollbackCriteria: rollbackCriteria.sort((a, b) => a.line - b.line),
+    suggestedEscalation: prose.suggestedEscalation,
+    severityLevels: prose.severityLevels,
+    roles,
+    permissions: {},
+    escalation: { policy: null, severity: null },
+    reminders: readReminders(phases),
+  };
+}
+
+/** Rollback triggers, escalation paths and severity levels written as plain lists and paragraphs. */
+function readProse(texts: FoundText[]): {
+  rollbackCriteria: RollbackCriterion[];
+  suggestedEscalation: EscalationStepSuggestion[];
+  severityLevels: SeverityLevel[];
+} {
+  const rollbackCriteria: RollbackCriterion[] = [];
+  let suggestedEscalation: EscalationStepSuggestion[] = [];
+  const severityLevels: SeverityLevel[] = [];
+  for (const text of texts) {
+    const headingText = text.headings.map((heading) => heading.title).join(' ');
+    const lastHeading = text.headings.at(-1)?.title ?? '';
+    if (
+      text.leadIn !== null &&
+      (ROLLBACK_CRITERIA_HEADING.test(lastHeading) || ROLLBACK_LEAD_IN.test(text.leadIn))
+    ) {
+      rollbackCriteria.push({
+        text: text.text,
+        line: text.line,
+        itemKey: null,
+        ...parseCriterion(text.text),
+      });
+    }
+    const chain = /escalation/i.test(text.text) ? stepsFromArrowChain(text.text) : null;
+    if (chain && suggestedEscalation.length === 0) suggestedEscalation = chain;
+    if (text.ordered && ESCALATION_HEADING.test(lastHeading) && !/severity/i.test(headingText)) {
+      suggestedEscalation.push(stepFromText(text.text));
+    }
+    const severity = readSeverity(text.text, text.line);
+    if (severity && !severityLevels.some((level) => level.level === severity.level))
+      severityLevels.push(severity);
+  }
+  return { rollbackCriteria, suggestedEscalation, severityLevels };
+}
+
+function collectRoles(
+  items: ChecklistItem[],
+  texts: FoundText[],
+  steps: EscalationStepSuggestion[],
+): RoleMention[] {
+  const roles = new Map<string, RoleMention>();
+  const add = (label: string, line: number) => {
+    const id = roleIdOf(label);
+    if (id && id !== 'item' && !roles.has(id))
+      roles.set(id, { id, label: label.replace(/[*_]/g, '').trim(), line });
+  };
+  for (const item of items) if (item.signoff) add(item.signoff.role, item.line);
+  for (const text of texts) {
+    const lastHeading = text.headings.at(-1)?.title ?? '';
+    if (!CONTACTS_HEADING.test(lastHeading)) continue;
+    const label = /^([^:]{2,40}):/.exec(text.text)?.[1];
+    if (label) add(label, text.line);
+  }
+  for (const step of steps) {
+    const role = roleInStep(step.text);
+    if (role) add(role.label, 0);
+  }
+  return [...roles.values()];
+}
+
+function readReminders(phases: ChecklistPhase[]): Checklist['reminders'] {
+  const reminders: Checklist['reminders'] = [];
+  for (const phase of phases) {
+    for (const source of [phase.title, ...phase.sections.map((section) => section.title)]) {
+      for (const cadence of readCadences(source)) {
+        reminders.push({
+          phaseRef: phase.ref,
+          everyMinutes: cadence.everyMinutes,
+          forMinutes: cadence.forMinutes,
+          text: cadence.text,
+        });
+      }
+    }
+  }
+  return reminders;
+}
+
+function findByReference(checklist: Checklist, reference: string): ChecklistItem | undefined {
+  return checklist.items.find((item) => item.ref === reference || item.key === reference);
+}
+
+function applyFrontMatter(
+  checklist: Checklist,
+  frontMatter: FrontMatter,
+  keyLines: Record<string, number>,
+  problems: ChecklistProblem[],
+): void {
+  const error = (path: string[], message: string, hint?: string) =>
+    problems.push({
+      line: lineOfPath(keyLines, path) ?? 1,
+      severity: 'error',
+      message,
+      ...(hint ? { hint } : {}),
+    });
+
+  checklist.variables = frontMatter.variables ?? {};
+  checklist.escalation = {
+    policy: frontMatter.escalation?.policy ?? null,
+    severity: frontMatter.escalation?.severity ?? null,
+  };
+  const { signoff: signoffRoles, ...actions } = frontMatter.roles ?? {};
+  checklist.permissions = actions;
+
+  for (const [label, roleId] of Object.entries(signoffRoles ?? {})) {
+    const matches = checklist.items.filter(
+      (item) =>
+        item.signoff &&
+        (item.ref === label || item.key === label || item.signoff.role.toLowerCase() === label.toLowerCase()),
+    );
+    if (matches.length === 0) {
+      error(
+        ['roles', 'signoff', label],
+        `roles.signoff names “${label}”, which is no sign-off item`,
+        'use the role as written in the item, or the item ref',
+      );
+    }
+    for (const item of matches) if (item.signoff) item.signoff.roleId = roleId;
+  }
+
+  const required = frontMatter.required;
+  if (required === 'none') {
+    for (const item of checklist.items) item.required = false;
+  } else if (required === 'all') {
+    for (const item of checklist.items) item.required = true;
+  } else if (Array.isArray(required)) {
+    const unknown = required.filter((reference) => !findByReference(checklist, reference));
+    if (unknown.length > 0)
+      error(
+        ['required'],
+        `required names items that do not exist: ${unknown.join(', ')}`,
+        'quote refs like "1.10" so YAML keeps them as text',
+      );
+    const wanted = new Set(required);
+    for (const item of checklist.items) item.required = wanted.has(item.ref) || wanted.has(item.key);
+  }
+  for (const reference of frontMatter.optional ?? []) {
+    const item = findByReference(checklist, reference);
+    if (item) item.required = false;
+    else error(['optional'], `optional names an item that does not exist: ${reference}`);
+  }
+
+  for (const [name, definition] of Object.entries(frontMatter.checks ?? {})) {
+    const item = findByReference(checklist, definition.item);
+    if (!item) {
+      error(
+        ['checks', name, 'item'],
+        `check “${name}” is attached to item ${definition.item}, which does not exist`,
+      );
+      continue;
+    }
+    const spec = checkSpecFrom(definition);
+    item.kind = 'check';
+    item.check = { spec, source: 'front-matter', name, detectedFrom: null, variables: variablesIn(spec) };
+  }
+
+  for (const [index, reminder] of (frontMatter.reminders ?? []).entries()) {
+    const phase =
+      reminder.phase === undefined
+        ? null
+        : checklist.phases.find((candidate) => candidate.ref === reminder.phase);
+    if (reminder.phase !== undefined && !phase) {
+      error(
+        ['reminders', String(index), 'phase'],
+        `reminder names phase ${reminder.phase}, which does not exist`,
+      );
+      continue;
+    }
+    checklist.reminders.push({
+      phaseRef: phase?.ref ?? null,
+      everyMinutes: reminder.every,
+      forMinutes: reminder.for ?? null,
+      text: reminder.text ?? `every ${reminder.every} minutes`,
+    });
+  }
+}
+
+/** What is worth knowing but does not stop the checklist from running. */
+function warningsFor(checklist: Checklist): ChecklistProblem[] {
+  const warnings: ChecklistProblem[] = [];
+  const declared = new Set(Object.keys(checklist.variables));
+  const reported = new Set<string>();
+  for (const item of checklist.items) {
+    for (const variable of item.check?.variables ?? []) {
+      if (declared.has(variable) || reported.has(variable)) continue;
+      reported.add(variable);
+      warnings.push({
+        line: item.line,
+        severity: 'warning',
+        message: `item ${item.ref} checks a target that needs \${${variable}}, which the front matter does not set`,
+        hint: `add it under variables:, or set ${variable} in the environment before running checks`,
+      });
+    }
+  }
+  return warnings;
 }
 
 /** Phases keep the numbers their titles give ("Phase 0", "3.") when every phase has a distinct one. */

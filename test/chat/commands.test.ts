@@ -419,3 +419,29 @@ describe('parseDeployCommand: properties', () => {
     );
   });
 });
+
+describe('parseDeployCommand: edge cases found in review', () => {
+  it('does not take another flag as the value of --env or --id', () => {
+    const parsed = parseDeployCommand('/deploy start web-api --env --id k7');
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toContain('--env needs a value.');
+  });
+
+  it('refuses an unclosed curly quote', () => {
+    const parsed = parseDeployCommand('/deploy skip 1.2 “oops');
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toContain('a quote is not closed.');
+  });
+
+  it('keeps apostrophes inside words', () => {
+    const parsed = parseDeployCommand("/deploy skip 1.2 'til monday it's fine");
+    expect(parsed).toEqual({
+      ok: true,
+      command: {
+        kind: 'run',
+        runId: null,
+        command: { type: 'skip', ref: '1.2', reason: "'til monday it's fine" },
+      },
+    });
+  });
+});

@@ -230,12 +230,18 @@ describe('parseChecklist: the five seeds', () => {
     // A heading without a box is not a boxed section.
     const performance = checklist.phases[3]?.sections.find((s) => s.title.endsWith('Performance Metrics'));
     expect(performance?.boxed).toBe(false);
-    // "(If Needed)" in the phase title and "(optional)"-like marks make items not required.
-    expect(checklist.items.filter((item) => !item.required).map((item) => item.ref)).toEqual([
+    // Not required: inputs (they record values), the "(If Applicable)" section and the "(If Needed)" phase.
+    const optional = checklist.items.filter((item) => !item.required);
+    expect(optional.filter((item) => item.kind === 'input').map((item) => item.ref)).toEqual([
+      '2.2',
+      ...Array.from({ length: 13 }, (_, index) => `3.${index + 1}`),
+    ]);
+    expect(optional.filter((item) => item.kind !== 'input').map((item) => item.ref)).toEqual([
       '3.22',
       '3.23',
       '3.24',
       '3.25',
+      ...Array.from({ length: 13 }, (_, index) => `5.${index + 1}`),
     ]);
   });
 

@@ -1,0 +1,116 @@
+import type { CheckSpec, ItemCheck } from './types.js';
+
+/**
+ * Finds an automatable check in an item's text or in the code next to it: `GET https://…/health`,
+ * `curl -s URL | jq '.status'`, `curl -I URL`, `redis-cli -u $REDIS_URL ping`, `wscat -c wss://…`,
+ * `psql … -c "SELECT …"`. Placeholder hosts (`your-app.railway.app`) become `${APP_HOST}` and shell
+ * variables (`$REDIS_URL`) become `${REDIS_URL}`: the front matter or the environment fills them.
+ */
+
+const PLACEHOLDER_HOST =
+  /\b(?:your[-_.]?[a-z0-9-]*|my[-_]app|example|<[^>]+>|\{[^}]+\})(?:\.[a-z0-9-]+)*\.(?:com|app|io|net|org|dev)\b|<[^>\s]+>/gi;
+const SHELL_VARIABLE = /\$\{?([A-Z][A-Z0-9_]*)\}?/g;
+
+export function detectCheck(itemText: string, codeBlocks: string[]): ItemCheck | null {
+  const candidates = [...inlineCode(itemText), ...codeBlocks.flatMap(commandLines)];
+  for (const command of candidates) {
+    const spec = specFromCommand(command, itemText);
+    if (spec)
+      return { spec, source: 'detected', name: null, detectedFrom: command, variables: variablesIn(spec) };
+  }
+  return null;
+}
+
+function inlineCode(text: string): string[] {
+  return [...text.matchAll(/`([^`]+)`/g)].map((match) => (match[1] ?? '').trim());
+}
+
+/** Lines of a code block that are commands, with comments and `railway run` wrappers removed. */
+function commandLines(code: string): string[] {
+  return code
+    .split('\n')
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.replace(/^(?:railway run|heroku run|kubectl exec [^-]*--)\s+/, ''));
+}
+
+function specFromCommand(command: string, itemText: string): CheckSpec | null {
+  const httpVerb = /^(GET|HEAD)\s+(\S+)/i.exec(command);
+  if (httpVerb) return httpSpec((httpVerb[1] ?? 'GET').toUpperCase(), httpVerb[2] ?? '', itemText, command);
+  if (/^\/[\w/.-]*$/.test(command) && /endpoint|respond|returns|health/i.test(itemText)) {
+    return httpSpec('GET', `\${APP_URL}${command}`, itemText, command);
+  }
+  if (/^curl\b/.test(command)) {
+    const url = /(https?:\/\/\S+|\$\{?[A-Z_]+\}?\S*)/.exec(command)?.[1];
+    if (!url) return null;
+    const method = /\s-(?:I|-head)\b/.test(command) ? 'HEAD' : 'GET';
+    return httpSpec(method, url.replace(/['"]/g, ''), itemText, command);
+  }
+  if (/^redis-cli\b/i.test(command)) return redisSpec(command);
+  const wscat = /^wscat\s+(?:-c|--connect)\s+(\S+)/i.exec(command);
+  if (wscat?.[1]) return { kind: 'websocket', url: normalizeTarget(wscat[1]) };
+  if (/^psql\b/i.test(command)) return postgresSpec(command);
+  return null;
+}
+
+function httpSpec(method: string, rawUrl: string, itemText: string, command: string): CheckSpec | null {
+  const url = normalizeTarget(rawUrl);
+  if (!/^(https?:\/\/|\$\{)/.test(url)) return null;
+  const status =
+    /\b(?:returns?|respond(?:s|ing)?(?: with)?|expect(?:ed)?:?(?: HTTP\/[\d.]+)?)\s*(\d{3})\b|\b(\d{3}) OK\b/i.exec(
+      itemText,
+    );
+  const jsonPath = /\|\s*jq\s+'?\.([\w.]+)'?/.exec(command)?.[1];
+  const equals = jsonPath
+    ? /status[^\w]+(?:is\s+)?["']?(ok|healthy|up|pass)["']?/i.exec(itemText)?.[1]
+    : undefined;
+  return {
+    kind: 'http',
+    method,
+    url,
+    expectStatus: status ? Number(status[1] ?? status[2]) : undefined,
+    jsonPath,
+    equals,
+  };
+}
+
+function redisSpec(command: string): CheckSpec | null {
+  const url = /\s-u\s+(\S+)/.exec(command)?.[1];
+  const verb = /\b(ping|info)\b(?:\s+(\w+))?/i.exec(command.replace(/\s-u\s+\S+/, ''));
+  if (!verb?.[1]) return null;
+  return {
+    kind: 'redis',
+    url: url ? normalizeTarget(url) : '${REDIS_URL}',
+    command: verb[1].toUpperCase() as 'PING' | 'INFO',
+    field: verb[1].toLowerCase() === 'info' ? verb[2]?.toLowerCase() : undefined,
+  };
+}
+
+function postgresSpec(command: string): CheckSpec | null {
+  const query = /\s-c\s+(?:"([^"]+)"|'([^']+)')/.exec(command);
+  const text = (query?.[1] ?? query?.[2] ?? '').trim();
+  // Only reads are checks: anything else is an action for a person, not a machine.
+  if (!/^(select|show|with)\b/i.test(text)) return null;
+  const explicit = /(postgres(?:ql)?:\/\/\S+|\$\{?[A-Z_]+\}?)/.exec(
+    command.replace(query?.[0] ?? '', ''),
+  )?.[1];
+  return { kind: 'postgres', url: explicit ? normalizeTarget(explicit) : '${DATABASE_URL}', query: text };
+}
+
+/** Placeholders and shell variables → `${NAME}`, so the target is declared, never guessed. */
+export function normalizeTarget(raw: string): string {
+  return raw
+    .replace(/^['"]|['"]$/g, '')
+    .replace(SHELL_VARIABLE, (_match, name: string) => `\${${name}}`)
+    .replace(PLACEHOLDER_HOST, '${APP_HOST}')
+    .replace(/^(https?|wss?):\/\/\$\{APP_HOST\}/, (_match, scheme: string) => `${scheme}://\${APP_HOST}`);
+}
+
+export function variablesIn(spec: CheckSpec): string[] {
+  const names = new Set<string>();
+  for (const value of Object.values(spec)) {
+    if (typeof value !== 'string') continue;
+    for (const match of value.matchAll(/\$\{([A-Z][A-Z0-9_]*)\}/g)) names.add(match[1] ?? '');
+  }
+  return [...names].filter(Boolean);
+}

@@ -1,0 +1,116 @@
+import { slugify } from './text.js';
+import type { DecisionSpec, InputField, InputSpec, SignoffSpec, Target } from './types.js';
+
+/**
+ * What an item asks of people, read from its text: a blank to fill (input), options to choose
+ * (decision), a role to sign (signoff), or nothing more than a tick (task). Pure string work.
+ */
+export type Classification =
+  | { kind: 'task' }
+  | { kind: 'input'; input: InputSpec }
+  | { kind: 'decision'; decision: DecisionSpec }
+  | { kind: 'signoff'; signoff: SignoffSpec };
+
+const BLANK = /_{2,}/;
+const BLANK_GLOBAL = /_{2,}/g;
+const BALLOT = /☐\s*([^☐]+?)(?=\s*☐|\s*\(|$)/g;
+const STATUS_OPTIONS = /(✅|⚠️|⚠|❌)\s*([^/✅⚠❌]+)/g;
+const SLASH_OPTIONS =
+  /:\s*((?:yes|no|n\/a|keep|rollback|go|no-go|pass|fail)(?:\s*\/\s*(?:yes|no|n\/a|keep|rollback|go|no-go|pass|fail))+)\s*$/i;
+const SIGNOFF_SECTION = /sign[\s-]?off|approv|authori[sz]/i;
+const SIGNOFF_TEXT = /^(.+?):\s*_{2,}.*\bdate\s*:?\s*_{2,}/i;
+const TARGET =
+  /\(\s*(?:target|expected|threshold|goal)\s*:?\s*([<>≤≥]=?|=)?\s*(-?\d+(?:\.\d+)?)\s*([a-z%/]+)?[^)]*\)/i;
+const UNIT_AFTER_BLANK =
+  /^\s*(%|ms|s|sec|seconds|minutes?|mins?|hours?|req\/s|ops\/s|mbps|gb|mb|kb|connections|users)\b/i;
+
+export function classifyItem(text: string, sectionTitle: string, details: string[]): Classification {
+  const signoff = readSignoff(text, sectionTitle);
+  if (signoff) return { kind: 'signoff', signoff };
+  const decision = readDecision(text);
+  if (decision) return { kind: 'decision', decision };
+  if (BLANK.test(text)) return { kind: 'input', input: { fields: readFields(text) } };
+  // "API Latency:" with "p95: ___ ms (target: <500ms)" bullets under it: one input, a field per bullet.
+  const detailFields = details.filter((detail) => BLANK.test(detail)).flatMap(readFields);
+  if (detailFields.length > 0) return { kind: 'input', input: { fields: detailFields } };
+  return { kind: 'task' };
+}
+
+function readSignoff(text: string, sectionTitle: string): SignoffSpec | null {
+  const withDate = SIGNOFF_TEXT.exec(text);
+  const inSignoffSection = SIGNOFF_SECTION.test(sectionTitle) && /^[^:]{2,60}:\s*_{2,}/.test(text);
+  if (!withDate && !inSignoffSection) return null;
+  const role = (withDate?.[1] ?? text.split(':')[0] ?? '').replace(/[*_]/g, '').trim();
+  if (!role) return null;
+  return { role, roleId: slugify(role, 60) };
+}
+
+function readDecision(text: string): DecisionSpec | null {
+  if (text.includes('☐')) {
+    const options = [...text.matchAll(BALLOT)].map((match) => cleanOption(match[1] ?? ''));
+    if (options.filter(Boolean).length >= 2) return { options: options.filter(Boolean) };
+  }
+  const statuses = [...text.matchAll(STATUS_OPTIONS)].map((match) => cleanOption(`${match[1]} ${match[2]}`));
+  if (statuses.length >= 2 && text.includes('/')) return { options: statuses };
+  const slash = SLASH_OPTIONS.exec(text);
+  if (slash?.[1]) return { options: slash[1].split('/').map((option) => cleanOption(option)) };
+  return null;
+}
+
+function cleanOption(option: string): string {
+  return option.replace(/[*_]/g, '').replace(/\s+/g, ' ').trim();
+}
+
+/** One field per blank: named by the words before it, with the unit after it and a target if given. */
+export function readFields(text: string): InputField[] {
+  const fields: InputField[] = [];
+  const blanks = [...text.matchAll(BLANK_GLOBAL)];
+  const target = readTarget(text);
+  blanks.forEach((blank, index) => {
+    const start = index === 0 ? 0 : (blanks[index - 1]?.index ?? 0) + (blanks[index - 1]?.[0].length ?? 0);
+    const before = text.slice(start, blank.index);
+    const after = text.slice((blank.index ?? 0) + blank[0].length);
+    const name = fieldName(before) || (index === 0 ? 'value' : `value ${index + 1}`);
+    const unit = UNIT_AFTER_BLANK.exec(after)?.[1]?.toLowerCase() ?? null;
+    fields.push({ name, unit, target: index === 0 ? target : null });
+  });
+  return fields;
+}
+
+function fieldName(before: string): string {
+  const tail = before.split(/[,(;]/).pop() ?? '';
+  return tail
+    .replace(/[*_`]/g, '')
+    .replace(/[:\s]+$/, '')
+    .replace(/^\s*(?:[-–]\s*)?/, '')
+    .trim();
+}
+
+export function readTarget(text: string): Target | null {
+  const match = TARGET.exec(text);
+  if (!match) return null;
+  const operator = normalizeOperator(match[1] ?? '=');
+  return {
+    op: operator,
+    value: Number(match[2]),
+    unit: match[3]?.toLowerCase() ?? null,
+    text: match[0].slice(1, -1).trim(),
+  };
+}
+
+export function normalizeOperator(op: string): Target['op'] {
+  switch (op) {
+    case '≤':
+    case '<=':
+      return '<=';
+    case '≥':
+    case '>=':
+      return '>=';
+    case '<':
+      return '<';
+    case '>':
+      return '>';
+    default:
+      return '=';
+  }
+}

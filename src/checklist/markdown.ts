@@ -1,0 +1,207 @@
+import MarkdownIt from 'markdown-it';
+import type Token from 'markdown-it/lib/token.mjs';
+
+/**
+ * Markdown → a small block tree with line numbers, using markdown-it (CommonMark). GFM task items
+ * are read the way GFM defines them: a list item whose first paragraph starts with `[ ]` or `[x]`
+ * and a space. Code fences, tables and HTML are blocks of their own, so nothing inside a fence can
+ * ever be mistaken for an item.
+ */
+
+export type Block =
+  | { type: 'heading'; depth: number; text: string; line: number; raw: string }
+  | { type: 'list'; ordered: boolean; items: ListEntry[]; line: number; raw: string }
+  | { type: 'paragraph'; text: string; line: number; raw: string }
+  | { type: 'code'; info: string; content: string; line: number; raw: string }
+  | { type: 'other'; line: number; raw: string };
+
+export interface ListEntry {
+  /** null for a plain bullet; ' ' or 'x' for a task item. */
+  checked: boolean | null;
+  /** The item's own text (its paragraphs), inline Markdown flattened, code kept in backticks. */
+  text: string;
+  line: number;
+  children: Block[];
+}
+
+const markdown = new MarkdownIt('commonmark', { html: true }).enable(['table', 'strikethrough']);
+
+const TASK_MARKER = /^\[([ xX])\][ \t]+/;
+
+export function parseBlocks(source: string): Block[] {
+  const tokens = markdown.parse(source, {});
+  const lines = source.split('\n');
+  const cursor = { index: 0 };
+  return readBlocks(tokens, cursor, lines, null);
+}
+
+function rawOf(token: Token, lines: string[]): string {
+  if (!token.map) return '';
+  return lines.slice(token.map[0], token.map[1]).join('\n').replace(/\s+$/, '');
+}
+
+function lineOf(token: Token): number {
+  return (token.map?.[0] ?? 0) + 1;
+}
+
+/** Reads blocks until the closing token of type `until` (or the end). */
+function readBlocks(
+  tokens: Token[],
+  cursor: { index: number },
+  lines: string[],
+  until: string | null,
+): Block[] {
+  const blocks: Block[] = [];
+  while (cursor.index < tokens.length) {
+    const token = tokens[cursor.index] as Token;
+    if (until && token.type === until) {
+      cursor.index++;
+      return blocks;
+    }
+    switch (token.type) {
+      case 'heading_open': {
+        const inline = tokens[cursor.index + 1] as Token;
+        blocks.push({
+          type: 'heading',
+          depth: Number(token.tag.slice(1)),
+          text: inlineText(inline),
+          line: lineOf(token),
+          raw: rawOf(token, lines),
+        });
+        cursor.index += 3;
+        break;
+      }
+      case 'paragraph_open': {
+        const inline = tokens[cursor.index + 1] as Token;
+        blocks.push({
+          type: 'paragraph',
+          text: inlineText(inline),
+          line: lineOf(token),
+          raw: rawOf(token, lines),
+        });
+        cursor.index += 3;
+        break;
+      }
+      case 'fence':
+      case 'code_block':
+        blocks.push({
+          type: 'code',
+          info: token.info.trim(),
+          content: token.content,
+          line: lineOf(token),
+          raw: rawOf(token, lines),
+        });
+        cursor.index++;
+        break;
+      case 'bullet_list_open':
+      case 'ordered_list_open': {
+        const closing = token.type.replace('_open', '_close');
+        cursor.index++;
+        blocks.push({
+          type: 'list',
+          ordered: token.type === 'ordered_list_open',
+          items: readListItems(tokens, cursor, lines, closing),
+          line: lineOf(token),
+          raw: rawOf(token, lines),
+        });
+        break;
+      }
+      default: {
+        // Tables, blockquotes, HTML, rules: kept whole as Markdown, never read for items.
+        if (token.nesting === 1) {
+          const closing = token.type.replace('_open', '_close');
+          const start = token;
+          cursor.index++;
+          skipTo(tokens, cursor, closing, start.level);
+          blocks.push({ type: 'other', line: lineOf(start), raw: rawOf(start, lines) });
+        } else {
+          if (token.type !== 'hr' && token.map)
+            blocks.push({ type: 'other', line: lineOf(token), raw: rawOf(token, lines) });
+          cursor.index++;
+        }
+      }
+    }
+  }
+  return blocks;
+}
+
+function skipTo(tokens: Token[], cursor: { index: number }, closing: string, level: number): void {
+  while (cursor.index < tokens.length) {
+    const token = tokens[cursor.index] as Token;
+    cursor.index++;
+    if (token.type === closing && token.level === level) return;
+  }
+}
+
+function readListItems(
+  tokens: Token[],
+  cursor: { index: number },
+  lines: string[],
+  closing: string,
+): ListEntry[] {
+  const items: ListEntry[] = [];
+  while (cursor.index < tokens.length) {
+    const token = tokens[cursor.index] as Token;
+    if (token.type === closing) {
+      cursor.index++;
+      return items;
+    }
+    if (token.type !== 'list_item_open') {
+      cursor.index++;
+      continue;
+    }
+    cursor.index++;
+    const children = readBlocks(tokens, cursor, lines, 'list_item_close');
+    items.push(toEntry(children, lineOf(token)));
+  }
+  return items;
+}
+
+function toEntry(children: Block[], line: number): ListEntry {
+  const first = children[0];
+  let checked: boolean | null = null;
+  const paragraphs: string[] = [];
+  const rest: Block[] = [];
+  children.forEach((child, index) => {
+    if (child.type !== 'paragraph') {
+      rest.push(child);
+      return;
+    }
+    let text = child.text;
+    if (index === 0 && first?.type === 'paragraph') {
+      const marker = TASK_MARKER.exec(text);
+      if (marker) {
+        checked = marker[1] !== ' ';
+        text = text.slice(marker[0].length);
+      }
+    }
+    paragraphs.push(text);
+  });
+  return { checked, text: paragraphs.join(' ').replace(/\s+/g, ' ').trim(), line, children: rest };
+}
+
+/** Inline tokens → text: emphasis dropped, code kept in backticks, links as their label. */
+export function inlineText(inline: Token): string {
+  let text = '';
+  for (const child of inline.children ?? []) {
+    switch (child.type) {
+      case 'text':
+      case 'html_inline':
+        text += child.content;
+        break;
+      case 'code_inline':
+        text += `\`${child.content}\``;
+        break;
+      case 'softbreak':
+      case 'hardbreak':
+        text += ' ';
+        break;
+      case 'image':
+        text += child.content;
+        break;
+      default:
+        break;
+    }
+  }
+  return text.replace(/\s+/g, ' ').trim();
+}
