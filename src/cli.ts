@@ -3,10 +3,12 @@ import { Command } from 'commander';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
-import { isUserError } from './errors.js';
+import { isUserError, UserError } from './errors.js';
+import { describeChecklist, formatProblem, lintPaths } from './lintFiles.js';
 import { loadChecklists } from './loadChecklists.js';
 import { createLogger } from './logger.js';
 import { startShipcheck } from './main.js';
+import { renderPreview } from './preview.js';
 
 const program = new Command()
   .name('shipcheck')
@@ -39,19 +41,70 @@ program
 
 program
   .command('lint')
-  .description('read the checklists and report every problem as file:line')
-  .argument('[dir]', 'folder of checklists', undefined)
-  .action(async (dir: string | undefined) => {
-    const config = loadConfig();
-    const library = await loadChecklists(dir ?? config.checklistsDir);
-    for (const checklist of library.checklists) {
-      process.stdout.write(
-        `ok    ${checklist.name}: ${checklist.phases.length} phases, ${checklist.items.length} items\n`,
-      );
+  .description('read checklists (and oncall.yaml) and print every problem as file:line:col severity message')
+  .argument('[paths...]', 'files or folders (default: the checklists folder)')
+  .option('-q, --quiet', 'print only problems')
+  .action(async (paths: string[], options: { quiet?: boolean }) => {
+    const reports = await lintPaths(paths.length > 0 ? paths : [loadConfig().checklistsDir]);
+    let errors = 0;
+    for (const report of reports) {
+      for (const problem of report.problems) process.stdout.write(`${formatProblem(report.file, problem)}\n`);
+      errors += report.problems.filter((problem) => problem.severity !== 'warning').length;
+      if (report.checklist && !options.quiet) {
+        process.stdout.write(`${describeChecklist(report.file, report.checklist).join('\n')}\n`);
+      }
     }
-    for (const broken of library.broken) process.stdout.write(`error ${broken.message}\n`);
-    if (library.broken.length > 0) process.exitCode = 1;
+    if (reports.length === 0) process.stdout.write('no checklists found\n');
+    if (errors > 0) {
+      process.stdout.write(`${errors} error${errors === 1 ? '' : 's'}\n`);
+      process.exitCode = 1;
+    }
   });
+
+program
+  .command('parse')
+  .description('print the parsed checklist: phases, sections, items with key, ref, kind, line and checks')
+  .argument('<file>', 'a checklist file')
+  .option('--json', 'JSON output (the default and only format)')
+  .action(async (file: string) => {
+    const [report] = await lintPaths([file]);
+    if (!report?.checklist) {
+      for (const problem of report?.problems ?? [])
+        process.stderr.write(`${formatProblem(report?.file ?? file, problem)}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const { source: _source, ...checklist } = report.checklist;
+    process.stdout.write(`${JSON.stringify(checklist, null, 2)}\n`);
+  });
+
+program
+  .command('preview')
+  .description('print what a run of a checklist would post, before anyone acts on it')
+  .argument('<checklist>', 'a checklist name from the checklists folder, or a file')
+  .option('--platform <platform>', 'text, slack or discord', 'text')
+  .action(async (name: string, options: { platform: string }) => {
+    const checklist = await findChecklist(name);
+    process.stdout.write(`${renderPreview(checklist, options.platform)}\n`);
+  });
+
+async function findChecklist(nameOrFile: string) {
+  if (/\.(md|markdown|txt)$/i.test(nameOrFile)) {
+    const [report] = await lintPaths([nameOrFile]);
+    if (report?.checklist) return report.checklist;
+    throw new UserError(
+      'checklist_invalid',
+      (report?.problems ?? [])
+        .map((problem) => formatProblem(report?.file ?? nameOrFile, problem))
+        .join('\n'),
+    );
+  }
+  const library = await loadChecklists(loadConfig().checklistsDir);
+  const found = library.find(nameOrFile);
+  if (found) return found;
+  const broken = library.findBroken(nameOrFile);
+  throw new UserError('unknown_checklist', broken ? broken.message : `there is no checklist “${nameOrFile}”`);
+}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (isUserError(error)) {

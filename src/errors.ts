@@ -17,6 +17,9 @@ export type ErrorCode =
   | 'not_resolved'
   | 'reason_required'
   | 'incomplete'
+  | 'forbidden'
+  | 'wrong_kind'
+  | 'bad_value'
   | 'config_invalid'
   | 'database_busy';
 

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { loadChecklists } from './loadChecklists.js';
+import { loadOncall } from './loadOncall.js';
 import type { Logger } from './logger.js';
 import { RunService } from './runs/service.js';
 
@@ -21,13 +22,14 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
   try {
     await migrateDatabase(database);
     const library = await loadChecklists(config.checklistsDir);
+    const directory = await loadOncall(config.checklistsDir);
     for (const broken of library.broken)
       logger.warn({ problems: broken.problems, file: broken.file }, broken.message);
     logger.info(
       { database: database.kind, checklists: library.checklists.map((checklist) => checklist.name) },
       'shipcheck ready',
     );
-    const deps = { runs: new RunService(database.db), library };
+    const deps = { runs: new RunService(database.db), library, directory };
     await runTerminal({
       deps,
       input: options.input,

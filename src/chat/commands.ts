@@ -24,6 +24,10 @@ const USAGE: Record<string, Usage> = {
   skip: { syntax: 'skip <ref> <reason>', summary: 'skip an item, saying why' },
   fail: { syntax: 'fail <ref> <detail>', summary: 'mark an item failed, saying what failed' },
   na: { syntax: 'na <ref>', summary: 'mark an item not applicable' },
+  set: { syntax: 'set <ref> <value>', summary: 'record a value: set 3.2 420, or set 3.1 p50=180 p95=450' },
+  decide: { syntax: 'decide <ref> <option>', summary: 'answer a decision: decide 4.5 keep' },
+  signoff: { syntax: 'signoff <ref>', summary: 'sign off an item as yourself (your role must match)' },
+  assign: { syntax: 'assign <role> <@person>', summary: 'give someone a role for this run' },
   note: { syntax: 'note [<ref>:] <text>', summary: 'add a note to the run (or to one item)' },
   complete: { syntax: 'complete', summary: 'finish the run (every required item must be resolved)' },
   abort: { syntax: 'abort <reason>', summary: 'stop the run without deploying' },
@@ -116,6 +120,28 @@ export function parseDeployCommand(text: string): ParsedLine {
     case 'n/a':
       if (args.length !== 1) return usageError('name one item.', 'na');
       return run({ type: 'na', ref: args[0] as string });
+    case 'set':
+    case 'record': {
+      const [ref, ...value] = args;
+      if (!ref || value.length === 0) return usageError('name the item and the value.', 'set');
+      return run({ type: 'set', ref, value: value.join(' ') });
+    }
+    case 'decide':
+    case 'choose': {
+      const [ref, ...option] = args;
+      if (!ref || option.length === 0) return usageError('name the item and the option.', 'decide');
+      return run({ type: 'decide', ref, option: option.join(' ') });
+    }
+    case 'signoff':
+    case 'sign':
+    case 'sign-off':
+      if (args.length !== 1) return usageError('name one sign-off item.', 'signoff');
+      return run({ type: 'signoff', ref: args[0] as string });
+    case 'assign': {
+      const [role, person, ...extra] = args;
+      if (!role || !person || extra.length > 0) return usageError('name one role and one person.', 'assign');
+      return run({ type: 'assign', role, person });
+    }
     case 'note': {
       if (!rest) return usageError('write the note.', verb);
       const onItem = /^(\d+(?:\.\d+)+):\s*(.+)$/s.exec(rest);

@@ -1,6 +1,7 @@
 import type { ChecklistLibrary } from '../checklist/library.js';
+import type { PeopleDirectory } from '../escalation/oncallFile.js';
 import type { Outcome, RunService } from '../runs/service.js';
-import type { RunState } from '../runs/types.js';
+import type { Actor, RunState } from '../runs/types.js';
 import { type ChatCommand, helpFor, parseDeployCommand } from './commands.js';
 
 /** Where a command came from and who typed it: the same shape from every platform. */
@@ -9,6 +10,8 @@ export interface ChatContext {
   channelId: string;
   /** How the person is named in the audit trail and on the messages, e.g. `@ana`. */
   actor: string;
+  /** The platform's id for the person (Slack U…, Discord snowflake, terminal login); defaults to the actor without @. */
+  userId?: string;
   /** The platform's unique id for this delivery: a retry carries the same one, so it is applied once. */
   idempotencyKey: string | null;
 }
@@ -27,6 +30,14 @@ export interface Reply {
 export interface ChatDeps {
   runs: RunService;
   library: ChecklistLibrary;
+  /** People and roles from oncall.yaml; without it nothing is restricted. */
+  directory?: PeopleDirectory;
+}
+
+/** The acting person with the roles the directory gives them on this platform. */
+export function actorOf(deps: ChatDeps, context: ChatContext): Actor {
+  const userId = context.userId ?? context.actor.replace(/^@/, '');
+  return { name: context.actor, roles: deps.directory?.rolesOf(context.platform, userId) ?? null };
 }
 
 const quiet = (notice: string): Reply => ({ notice, run: null, previous: null, showAll: false });
@@ -72,11 +83,25 @@ export async function handleCommand(
     case 'run': {
       const run = await resolveRun(deps, context, command.runId);
       if (typeof run === 'string') return quiet(run);
-      const outcome = await deps.runs.apply(run.id, command.command, context.actor, context.idempotencyKey);
+      const outcome = await deps.runs.apply(
+        run.id,
+        command.command,
+        actorOf(deps, context),
+        context.idempotencyKey,
+      );
       const reply = replyTo(outcome, false);
-      // A note changes no item, so nothing on the run's messages shows it: say it was kept.
-      if (command.command.type === 'note' && outcome.accepted && !outcome.replayed) {
-        return { ...reply, notice: `Note added to run ${run.id}.`, run: null };
+      // Notes and role assignments change no item, so nothing on the run's messages shows them: say so.
+      if (outcome.accepted && !outcome.replayed) {
+        if (command.command.type === 'note')
+          return { ...reply, notice: `Note added to run ${run.id}.`, run: null };
+        if (command.command.type === 'assign') {
+          const { role, person } = command.command;
+          return {
+            ...reply,
+            notice: `${person} has the role ${role.toLowerCase()} for run ${run.id}.`,
+            run: null,
+          };
+        }
       }
       return reply;
     }

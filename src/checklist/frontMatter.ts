@@ -1,5 +1,6 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Scalar, visit } from 'yaml';
+import { isPair, isScalar, isSeq, LineCounter, parseDocument, type Scalar, visit } from 'yaml';
 import { z } from 'zod';
+import { keyLinesOf, lineOfPath } from '../yaml/keyLines.js';
 
 /**
  * The YAML front matter a checklist may carry: what Markdown cannot say. Every key is optional; a
@@ -194,13 +195,7 @@ export function splitFrontMatter(source: string): SplitSource {
     const said = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '');
     problems.push({ line, message: `front matter is not valid YAML: ${said}` });
   }
-  const keyLines: Record<string, number> = {};
-  collectKeyLines(
-    document.contents,
-    '',
-    keyLines,
-    (offset) => lineCounter.linePos(offset).line + openingLines,
-  );
+  const keyLines = keyLinesOf(document.contents, lineCounter, openingLines);
   if (problems.length > 0) return { ...empty, body, bodyLineOffset, keyLines, problems };
 
   keepReferencesAsWritten(document);
@@ -252,29 +247,4 @@ function keepReferencesAsWritten(document: ReturnType<typeof parseDocument>): vo
       else asWritten(pair.value);
     },
   });
-}
-
-/** The line of the deepest key of `path` that the YAML has. */
-export function lineOfPath(keyLines: Record<string, number>, path: string[]): number | undefined {
-  for (let length = path.length; length > 0; length--) {
-    const line = keyLines[path.slice(0, length).join('.')];
-    if (line !== undefined) return line;
-  }
-  return undefined;
-}
-
-function collectKeyLines(
-  node: unknown,
-  prefix: string,
-  into: Record<string, number>,
-  lineOf: (offset: number) => number,
-) {
-  if (!isMap(node)) return;
-  for (const pair of node.items) {
-    const keyNode = pair.key as { value?: unknown; range?: number[] } | null;
-    const key = String(keyNode?.value ?? pair.key);
-    const path = prefix ? `${prefix}.${key}` : key;
-    into[path] = lineOf(keyNode?.range?.[0] ?? 0);
-    collectKeyLines(pair.value, path, into, lineOf);
-  }
 }

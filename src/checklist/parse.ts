@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { lineOfPath } from '../yaml/keyLines.js';
 import { detectCheck, variablesIn } from './detect.js';
 import {
   CONTACTS_HEADING,
@@ -9,7 +10,7 @@ import {
   stepFromText,
   stepsFromArrowChain,
 } from './escalationHints.js';
-import { type FrontMatter, lineOfPath, splitFrontMatter } from './frontMatter.js';
+import { type FrontMatter, splitFrontMatter } from './frontMatter.js';
 import { checkSpecFrom } from './frontMatterChecks.js';
 import { classifyItem } from './kinds.js';
 import { type Block, type ListEntry, parseBlocks } from './markdown.js';

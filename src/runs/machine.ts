@@ -1,6 +1,7 @@
 import type { ChecklistItem } from '../checklist/types.js';
 import type { ErrorCode } from '../errors.js';
 import type {
+  Actor,
   Command,
   Decision,
   ItemState,
@@ -10,12 +11,13 @@ import type {
   RunState,
   StartCommand,
 } from './types.js';
+import { readInput } from './values.js';
 
 /**
  * The run machine: one pure function from (state, command, now) to the events the command causes, or a
  * rejection with a code and a sentence for the person who asked. No I/O, no clock: `now` is given.
  */
-export function decide(state: RunState | null, command: Command, now: Date): Decision {
+export function decide(state: RunState | null, command: Command, now: Date, actor: Actor = NOBODY): Decision {
   if (command.type === 'start') {
     if (state && state.status === 'active') {
       return reject(
@@ -27,13 +29,23 @@ export function decide(state: RunState | null, command: Command, now: Date): Dec
   }
   if (!state) return reject('run_not_found', 'there is no such run.');
   if (state.status !== 'active') return reject('run_finished', finishedSentence(state));
-  return decideOnActiveRun(state, command, now);
+  return decideOnActiveRun(state, command, now, actor);
 }
 
-function decideOnActiveRun(state: RunState, command: RunCommand, _now: Date): Decision {
+const NOBODY: Actor = { name: '', roles: null };
+
+function decideOnActiveRun(state: RunState, command: RunCommand, _now: Date, actor: Actor): Decision {
   switch (command.type) {
     case 'check':
       return decideCheck(state, command.refs);
+    case 'set':
+      return decideSet(state, command.ref, command.value);
+    case 'decide':
+      return decideOption(state, command.ref, command.option);
+    case 'signoff':
+      return decideSignoff(state, command.ref, actor);
+    case 'assign':
+      return decideAssign(state, command.role, command.person, actor);
     case 'uncheck': {
       const found = findItem(state, command.ref);
       if (!found.ok) return found;
@@ -58,10 +70,19 @@ function decideOnActiveRun(state: RunState, command: RunCommand, _now: Date): De
       if (!found.ok) return found;
       return accept([{ type: 'note_added', text, key: found.item.key }]);
     }
-    case 'complete':
-      return decideComplete(state);
+    case 'complete': {
+      const refused = refuseWithoutRole(state, actor, 'complete', 'complete');
+      return refused ?? decideComplete(state);
+    }
     case 'abort':
     case 'rollback': {
+      const refused = refuseWithoutRole(
+        state,
+        actor,
+        command.type,
+        command.type === 'abort' ? 'abort' : 'roll back',
+      );
+      if (refused) return refused;
       const reason = command.reason.trim();
       if (!reason) {
         return reject('reason_required', `say why: /deploy ${command.type} <reason>.`);
@@ -81,6 +102,8 @@ function decideCheck(state: RunState, refs: string[]): Decision {
     if (!found.ok) return found;
     if (!items.includes(found.item)) items.push(found.item);
   }
+  const needsMore = items.find((item) => guidanceFor(item) !== null);
+  if (needsMore) return reject('wrong_kind', guidanceFor(needsMore) as string);
   const open = items.filter((item) => itemState(state, item.key).status !== 'done');
   if (open.length === 0) {
     const first = items[0] as ChecklistItem;
@@ -97,7 +120,8 @@ function decideCheck(state: RunState, refs: string[]): Decision {
     events.push({ type: 'item_checked', key: item.key });
     planned.add(item.key);
     for (const descendant of descendantsOf(state, item)) {
-      if (planned.has(descendant.key)) continue;
+      // A value, a choice or a signature is never ticked on someone's behalf.
+      if (planned.has(descendant.key) || guidanceFor(descendant) !== null) continue;
       if (!isResolved(itemState(state, descendant.key).status)) {
         events.push({ type: 'item_checked', key: descendant.key, auto: true });
         planned.add(descendant.key);
@@ -150,6 +174,138 @@ function decideResolve(
     }
   }
   return accept(withDerivedParents(state, events));
+}
+
+/** What to type instead of `check` for an item that records something; null for a plain box. */
+function guidanceFor(item: ChecklistItem): string | null {
+  if (item.kind === 'input') {
+    const fields = item.input?.fields ?? [];
+    const example = fields.length > 1 ? fields.map((field) => `${field.name}=…`).join(' ') : '<value>';
+    return `item ${item.ref} records a value: /deploy set ${item.ref} ${example}.`;
+  }
+  if (item.kind === 'decision') {
+    return `item ${item.ref} is a decision: /deploy decide ${item.ref} <${(item.decision?.options ?? []).join('|')}>.`;
+  }
+  if (item.kind === 'signoff') return `item ${item.ref} is a sign-off: /deploy signoff ${item.ref}.`;
+  return null;
+}
+
+function decideSet(state: RunState, ref: string, raw: string): Decision {
+  const found = findItem(state, ref);
+  if (!found.ok) return found;
+  const item = found.item;
+  if (item.kind !== 'input' || !item.input) {
+    return reject(
+      'wrong_kind',
+      `item ${item.ref} has no blank to fill; ${guidanceFor(item) ?? `/deploy check ${item.ref} ticks it`}`,
+    );
+  }
+  const reading = readInput(item.input, raw);
+  if (!reading.ok) return reject('bad_value', `item ${item.ref}: ${reading.message}.`);
+  return accept(
+    withDerivedParents(state, [
+      { type: 'item_value_set', key: item.key, value: reading.value, flagged: reading.flagged },
+    ]),
+  );
+}
+
+function decideOption(state: RunState, ref: string, typed: string): Decision {
+  const found = findItem(state, ref);
+  if (!found.ok) return found;
+  const item = found.item;
+  if (item.kind !== 'decision' || !item.decision) {
+    return reject(
+      'wrong_kind',
+      `item ${item.ref} is not a decision; ${guidanceFor(item) ?? `/deploy check ${item.ref} ticks it`}`,
+    );
+  }
+  const options = item.decision.options;
+  const option = matchOption(options, typed);
+  if (!option) {
+    return reject('bad_value', `item ${item.ref} takes one of: ${options.join(', ')}.`);
+  }
+  const current = itemState(state, item.key);
+  if (current.status === 'done' && current.value === option) {
+    return reject('already_done', `item ${item.ref} is already decided “${option}”${byWhom(current)}.`);
+  }
+  return accept(withDerivedParents(state, [{ type: 'item_decided', key: item.key, option }]));
+}
+
+/** Case-insensitive, ignoring emoji and punctuation; a unique prefix is enough ("roll" for "Rollback"). */
+function matchOption(options: string[], typed: string): string | null {
+  const plain = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9/]+/g, ' ')
+      .trim();
+  const wanted = plain(typed);
+  if (!wanted) return null;
+  const exact = options.find((option) => plain(option) === wanted);
+  if (exact) return exact;
+  const prefixed = options.filter((option) => plain(option).startsWith(wanted));
+  return prefixed.length === 1 ? (prefixed[0] as string) : null;
+}
+
+function decideSignoff(state: RunState, ref: string, actor: Actor): Decision {
+  const found = findItem(state, ref);
+  if (!found.ok) return found;
+  const item = found.item;
+  if (item.kind !== 'signoff' || !item.signoff) {
+    return reject(
+      'wrong_kind',
+      `item ${item.ref} is not a sign-off; ${guidanceFor(item) ?? `/deploy check ${item.ref} ticks it`}`,
+    );
+  }
+  const current = itemState(state, item.key);
+  if (current.status === 'done')
+    return reject('already_done', `item ${item.ref} is already signed${byWhom(current)}.`);
+  const role = item.signoff.roleId;
+  if (!holdsRole(state, actor, role)) {
+    return reject(
+      'forbidden',
+      `item ${item.ref} is the ${item.signoff.role} sign-off: only someone with the role ${role} may sign it, and ${actor.name || 'you'} does not have it.`,
+    );
+  }
+  return accept(withDerivedParents(state, [{ type: 'item_signed', key: item.key, role }]));
+}
+
+function decideAssign(state: RunState, role: string, person: string, actor: Actor): Decision {
+  const roleId = role.trim().toLowerCase();
+  const name = person.trim();
+  if (!roleId || !name)
+    return reject('bad_command', 'name the role and the person: /deploy assign <role> <@person>.');
+  const mayAssign = state.checklist.permissions.assign ?? [];
+  if (!holdsRole(state, actor, roleId) && !mayAssign.some((allowed) => holdsRole(state, actor, allowed))) {
+    return reject(
+      'forbidden',
+      `only someone with the role ${roleId}${mayAssign.length > 0 ? ` or ${mayAssign.join(', ')}` : ''} may give it to others.`,
+    );
+  }
+  if ((state.assignments[roleId] ?? []).includes(name)) {
+    return reject('already_done', `${name} already has the role ${roleId} in this run.`);
+  }
+  return accept([{ type: 'role_assigned', role: roleId, person: name }]);
+}
+
+/** With no people directory, everyone may do everything: permissions start when oncall.yaml names people. */
+export function holdsRole(state: RunState, actor: Actor, role: string): boolean {
+  if (actor.roles === null) return true;
+  return actor.roles.includes(role) || (state.assignments[role] ?? []).includes(actor.name);
+}
+
+function refuseWithoutRole(
+  state: RunState,
+  actor: Actor,
+  action: 'complete' | 'abort' | 'rollback',
+  verb: string,
+): Decision | null {
+  const allowed = state.checklist.permissions[action];
+  if (!allowed || allowed.length === 0) return null;
+  if (allowed.some((role) => holdsRole(state, actor, role))) return null;
+  return reject(
+    'forbidden',
+    `only ${allowed.join(' or ')} may ${verb} this run, and ${actor.name || 'you'} has neither role. (/deploy assign gives a role for this run.)`,
+  );
 }
 
 const LIST_LIMIT = 10;
@@ -209,6 +365,9 @@ function withDerivedParents(state: RunState, events: RunEvent[]): RunEvent[] {
 function statusAfter(event: RunEvent): ItemStatus | null {
   switch (event.type) {
     case 'item_checked':
+    case 'item_value_set':
+    case 'item_decided':
+    case 'item_signed':
       return 'done';
     case 'item_skipped':
       return 'skipped';
@@ -234,7 +393,14 @@ export function applyEvents(state: RunState, events: RunEvent[], actor: string, 
       next.items[event.key] =
         itemStatus === 'open'
           ? { status: 'open', reason: null, value: null, actor: null, at: null }
-          : { status: itemStatus, reason, value: null, actor, at };
+          : { status: itemStatus, reason, value: valueOf(event, actor), actor, at };
+      continue;
+    }
+    if (event.type === 'role_assigned') {
+      next.assignments = {
+        ...next.assignments,
+        [event.role]: [...(next.assignments[event.role] ?? []), event.person],
+      };
       continue;
     }
     if (event.type === 'run_completed' || event.type === 'run_aborted' || event.type === 'run_rolled_back') {
@@ -250,6 +416,13 @@ export function applyEvents(state: RunState, events: RunEvent[], actor: string, 
     }
   }
   return next;
+}
+
+function valueOf(event: RunEvent, actor: string): string | null {
+  if (event.type === 'item_value_set') return event.value;
+  if (event.type === 'item_decided') return event.option;
+  if (event.type === 'item_signed') return actor;
+  return null;
 }
 
 /** The state of a run that was just started: every item open, revision 1. */

@@ -4,7 +4,7 @@ import type { ErrorCode } from '../errors.js';
 import { newRunId } from './ids.js';
 import { applyEvents, decide, initialState } from './machine.js';
 import * as store from './store.js';
-import type { Rejection, RunCommand, RunEvent, RunState, StartCommand } from './types.js';
+import type { Actor, Rejection, RunCommand, RunEvent, RunState, StartCommand } from './types.js';
 
 const CHECKLIST_CACHE_SIZE = 256;
 
@@ -92,12 +92,15 @@ export class RunService {
     };
   }
 
+  /** `by` is who acts: a name, or a name with roles when a people directory decides who may do what. */
   async apply(
     runId: string,
     command: RunCommand,
-    actor: string,
+    by: string | Actor,
     idempotencyKey: string | null,
   ): Promise<Outcome> {
+    const who: Actor = typeof by === 'string' ? { name: by, roles: null } : by;
+    const actor = who.name;
     return this.#db.transaction(async (tx) => {
       const row = await store.lockRun(tx, runId);
       if (!row) return rejected({ code: 'run_not_found', message: `there is no run ${runId}.` }, null);
@@ -107,7 +110,7 @@ export class RunService {
       }
       const previous = await this.#stateOf(tx, row);
       const now = this.#clock();
-      const decision = decide(previous, command, now);
+      const decision = decide(previous, command, now, who);
       if (!decision.ok) {
         await store.insertCommand(tx, {
           runId,

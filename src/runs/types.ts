@@ -43,6 +43,10 @@ export type RunCommand =
   | { type: 'fail'; ref: string; detail: string }
   | { type: 'na'; ref: string }
   | { type: 'note'; text: string; ref?: string }
+  | { type: 'set'; ref: string; value: string }
+  | { type: 'decide'; ref: string; option: string }
+  | { type: 'signoff'; ref: string }
+  | { type: 'assign'; role: string; person: string }
   | { type: 'complete' }
   | { type: 'abort'; reason: string }
   | { type: 'rollback'; reason: string };
@@ -74,9 +78,20 @@ export type RunEvent =
   | { type: 'item_na'; key: string; auto?: boolean }
   | { type: 'item_reopened'; key: string; previous: ItemStatus; auto?: boolean }
   | { type: 'note_added'; text: string; key: string | null }
+  /** `flagged` names the fields whose value is past the target written in the checklist. */
+  | { type: 'item_value_set'; key: string; value: string; flagged: string[] }
+  | { type: 'item_decided'; key: string; option: string }
+  | { type: 'item_signed'; key: string; role: string }
+  | { type: 'role_assigned'; role: string; person: string }
   | { type: 'run_completed' }
   | { type: 'run_aborted'; reason: string }
   | { type: 'run_rolled_back'; reason: string };
+
+/** Who is acting: the name shown for them, and their roles (null when no people directory is set up). */
+export interface Actor {
+  name: string;
+  roles: string[] | null;
+}
 
 export interface Rejection {
   code: ErrorCode;

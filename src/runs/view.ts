@@ -1,6 +1,7 @@
-import type { ChecklistItem } from '../checklist/types.js';
+import type { ChecklistItem, ItemKind } from '../checklist/types.js';
 import { isResolved, itemState } from './machine.js';
 import type { ItemStatus, RunState, RunStatus } from './types.js';
+import { readInput } from './values.js';
 
 /**
  * The platform-neutral picture of a run, derived from its state and nothing else. Each platform renders
@@ -25,6 +26,11 @@ export interface PhaseView {
   ref: string;
   title: string;
   progress: Progress;
+  /** The phase's time window as written ("First 5 Minutes") and its deadline, when it has one after the start. */
+  window: string | null;
+  dueAt: Date | null;
+  /** Past its deadline with required items still unresolved (only known when the view is given `now`). */
+  overdue: boolean;
 }
 
 export interface SummaryView {
@@ -51,6 +57,13 @@ export interface ItemView {
   key: string;
   ref: string;
   text: string;
+  kind: ItemKind;
+  /** For an open item that records something: what to type (`set 3.2 <value>`), else null. */
+  hint: string | null;
+  /** The recorded value, decision or signer. */
+  value: string | null;
+  /** Fields whose recorded value is past the checklist's target. */
+  flagged: string[];
   depth: number;
   required: boolean;
   status: ItemStatus;
@@ -69,7 +82,8 @@ export interface SectionView {
   items: ItemView[];
 }
 
-export function viewRun(state: RunState): RunView {
+/** `now`, when given, marks phases past their deadline; without it nothing is called overdue. */
+export function viewRun(state: RunState, now: Date | null = null): RunView {
   const itemsByKey = new Map(state.checklist.items.map((item) => [item.key, item]));
   const sections: SectionView[] = [];
   const phases: PhaseView[] = [];
@@ -92,7 +106,22 @@ export function viewRun(state: RunState): RunView {
         items: itemViews,
       });
     }
-    phases.push({ ref: phase.ref, title: phase.title, progress: progressOf(state, phaseItems) });
+    const progress = progressOf(state, phaseItems);
+    const dueAt =
+      phase.window && phase.window.endMinutes > 0
+        ? new Date(state.startedAt.getTime() + phase.window.endMinutes * 60_000)
+        : null;
+    const unresolvedRequired = phaseItems.some(
+      (item) => item.required && !isResolved(itemState(state, item.key).status),
+    );
+    phases.push({
+      ref: phase.ref,
+      title: phase.title,
+      progress,
+      window: phase.window?.text ?? null,
+      dueAt,
+      overdue: Boolean(now && dueAt && state.status === 'active' && now > dueAt && unresolvedRequired),
+    });
   }
   const blocking = state.checklist.items.filter(
     (item) => item.required && !isResolved(itemState(state, item.key).status),
@@ -122,10 +151,15 @@ export function viewRun(state: RunState): RunView {
 
 function viewItem(state: RunState, item: ChecklistItem): ItemView {
   const current = itemState(state, item.key);
+  const reading = item.input && current.value ? readInput(item.input, current.value) : null;
   return {
     key: item.key,
     ref: item.ref,
     text: item.text,
+    kind: item.kind,
+    hint: current.status === 'open' ? hintFor(item) : null,
+    value: current.value,
+    flagged: reading?.ok ? reading.flagged : [],
     depth: item.ref.split('.').length - 2,
     required: item.required,
     status: current.status,
@@ -133,6 +167,19 @@ function viewItem(state: RunState, item: ChecklistItem): ItemView {
     actor: current.actor,
     at: current.at,
   };
+}
+
+function hintFor(item: ChecklistItem): string | null {
+  switch (item.kind) {
+    case 'input':
+      return `set ${item.ref} <value>`;
+    case 'decision':
+      return `decide ${item.ref} <${(item.decision?.options ?? []).join('|')}>`;
+    case 'signoff':
+      return `signoff ${item.ref}`;
+    default:
+      return null;
+  }
 }
 
 function progressOf(state: RunState, items: ChecklistItem[]): Progress {

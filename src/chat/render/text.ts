@@ -46,6 +46,7 @@ export function renderSummaryText(summary: SummaryView): string {
   for (const phase of summary.phases) {
     const bar = progressBar(phase.progress);
     const failed = phase.progress.failed > 0 ? ` · ${phase.progress.failed} failed` : '';
+    const due = phase.overdue && phase.dueAt ? ` · OVERDUE since ${formatClock(phase.dueAt)}` : '';
     lines.push(
       `  ${phase.ref.padStart(2)}  ${bar} ${phase.progress.resolved}/${phase.progress.total}  ${phase.title}${failed}`,
     );
@@ -62,7 +63,8 @@ export function renderSectionText(section: SectionView): string {
 function renderItemLine(item: ItemView): string {
   const indent = '  '.repeat(item.depth + 1);
   const optional = item.required || /\(optional\)/i.test(item.text) ? '' : ' (optional)';
-  return `${indent}${MARK[item.status]} ${item.ref} ${item.text}${optional}${itemOutcome(item)}`;
+  const hint = item.hint ? `  → /deploy ${item.hint}` : '';
+  return `${indent}${MARK[item.status]} ${item.ref} ${item.text}${optional}${itemOutcome(item)}${hint}`;
 }
 
 function itemOutcome(item: ItemView): string {
@@ -70,8 +72,12 @@ function itemOutcome(item: ItemView): string {
   const who = item.actor ? ` ${item.actor}` : '';
   const when = item.at ? ` ${formatClock(item.at)}` : '';
   switch (item.status) {
-    case 'done':
-      return `  ✓${who}${when}`;
+    case 'done': {
+      const value = item.value && item.kind !== 'signoff' ? ` = ${item.value}` : '';
+      const signed = item.kind === 'signoff' ? ' signed' : '';
+      const flagged = item.flagged.length > 0 ? `  ⚠ past target: ${item.flagged.join('; ')}` : '';
+      return `  ✓${signed}${value}${who}${when}${flagged}`;
+    }
     case 'skipped':
       return `  skipped by${who}${when}: ${item.reason ?? ''}`;
     case 'failed':

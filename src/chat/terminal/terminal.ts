@@ -75,8 +75,9 @@ export function renderReply(reply: Reply): string {
   const blocks: string[] = [];
   if (reply.notice) blocks.push(reply.notice);
   if (reply.run) {
-    const next = renderRunText(viewRun(reply.run));
-    const previous = reply.previous && !reply.showAll ? renderRunText(viewRun(reply.previous)) : null;
+    const now = new Date();
+    const next = renderRunText(viewRun(reply.run, now));
+    const previous = reply.previous && !reply.showAll ? renderRunText(viewRun(reply.previous, now)) : null;
     for (const part of changedParts(previous, next)) blocks.push(part.payload);
   }
   return blocks.length > 0 ? blocks.join('\n\n') : '(no change: that was already done)';

@@ -1,0 +1,34 @@
+import { renderRunText } from './chat/render/text.js';
+import type { Checklist } from './checklist/types.js';
+import { UserError } from './errors.js';
+import { initialState } from './runs/machine.js';
+import { viewRun } from './runs/view.js';
+
+/** What a fresh run of the checklist would post on a platform, as text or as the platform's JSON payloads. */
+export function renderPreview(checklist: Checklist, platform: string): string {
+  const state = initialState(
+    {
+      type: 'start',
+      runId: 'preview',
+      checklist,
+      version: 'v0.0.0',
+      environment: 'preview',
+      platform,
+      channelId: 'preview',
+    },
+    '@you',
+    new Date(0),
+  );
+  const view = viewRun(state);
+  switch (platform) {
+    case 'text':
+      return renderRunText(view)
+        .map((part) => part.payload)
+        .join('\n\n');
+    default:
+      throw new UserError(
+        'bad_command',
+        `--platform takes text${['slack', 'discord'].includes(platform) ? ` (${platform} previews come with the ${platform} adapter)` : ''}`,
+      );
+  }
+}
