@@ -22,7 +22,7 @@ const SIGNOFF_TEXT = /^(.+?):\s*_{2,}.*\bdate\s*:?\s*_{2,}/i;
 const TARGET =
   /\(\s*(?:target|expected|threshold|goal)\s*:?\s*([<>≤≥]=?|=)?\s*(-?\d+(?:\.\d+)?)\s*([a-z%/]+)?[^)]*\)/i;
 const UNIT_AFTER_BLANK =
-  /^\s*(%|ms|s|sec|seconds|minutes?|mins?|hours?|req\/s|ops\/s|mbps|gb|mb|kb|connections|users)\b/i;
+  /^\s*(%|ms|s|sec|seconds|minutes?|mins?|hours?|req\/s|ops\/s|mbps|gb|mb|kb|connections|users)(?![a-z0-9])/i;
 
 export function classifyItem(text: string, sectionTitle: string, details: string[]): Classification {
   const signoff = readSignoff(text, sectionTitle);

@@ -19,8 +19,13 @@ export function readInput(spec: InputSpec, raw: string): InputReading {
   const flagged: string[] = [];
   const parts: string[] = [];
   for (const [index, field] of fields.entries()) {
-    const value = values.byField[index];
-    if (value === undefined) continue;
+    const typed = values.byField[index];
+    if (typed === undefined) continue;
+    // "640" for a field in ms is kept as "640 ms", so the record reads on its own.
+    const value =
+      field.unit && /^-?\d+(?:[.,]\d+)?$/.test(typed)
+        ? `${typed}${field.unit === '%' ? '' : ' '}${field.unit}`
+        : typed;
     const numeric = NUMBER_WITH_UNIT.exec(value);
     const wantsNumber = field.unit !== null || field.target !== null;
     if (wantsNumber && !numeric) {
@@ -47,7 +52,10 @@ function assignValues(
   text: string,
 ): { ok: true; byField: (string | undefined)[] } | { ok: false; message: string } {
   if (fields.length === 1) return { ok: true, byField: [text] };
-  const named = [...text.matchAll(/([\w .%-]+?)\s*[=:]\s*([^,;]+)/g)];
+  // `name=value` pairs, separated by commas, semicolons or just the next `name=`.
+  const named = [
+    ...text.matchAll(/([A-Za-z][\w .%-]*?)\s*[=:]\s*(.+?)(?=\s+[A-Za-z][\w.%-]*\s*[=:]|\s*[,;]|$)/g),
+  ];
   if (named.length > 0) {
     const byField: (string | undefined)[] = fields.map(() => undefined);
     for (const match of named) {

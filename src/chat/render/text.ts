@@ -62,7 +62,7 @@ export function renderSectionText(section: SectionView): string {
 
 function renderItemLine(item: ItemView): string {
   const indent = '  '.repeat(item.depth + 1);
-  const optional = item.required || /\(optional\)/i.test(item.text) ? '' : ' (optional)';
+  const optional = item.required || item.kind === 'input' || /\(optional\)/i.test(item.text) ? '' : ' (optional)';
   const hint = item.hint ? `  → /deploy ${item.hint}` : '';
   return `${indent}${MARK[item.status]} ${item.ref} ${item.text}${optional}${itemOutcome(item)}${hint}`;
 }
