@@ -73,13 +73,13 @@ export function describeChecklist(file: string, checklist: Checklist): string[] 
     if (!item.check) continue;
     const spec = item.check.spec;
     const target =
-      'url' in spec
-        ? spec.url
-        : 'host' in spec
-          ? `${spec.host}:${spec.port}`
-          : 'name' in spec
-            ? spec.name
-            : '';
+      spec.kind === 'prometheus'
+        ? `${spec.query} ${spec.target.text} on ${spec.server}`
+        : 'url' in spec
+          ? spec.url
+          : spec.kind === 'tls'
+            ? `${spec.host}:${spec.port}`
+            : spec.name;
     const how =
       item.check.source === 'detected'
         ? `detected from \`${item.check.detectedFrom}\``
