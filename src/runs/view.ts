@@ -60,6 +60,8 @@ export interface ItemView {
   kind: ItemKind;
   /** For an open item that records something: what to type (`set 3.2 <value>`), else null. */
   hint: string | null;
+  /** A decision's choices as the checklist writes them (`Keep`, `Rollback`); empty for other kinds. */
+  options: string[];
   /** The recorded value, decision or signer. */
   value: string | null;
   /** Fields whose recorded value is past the checklist's target. */
@@ -158,6 +160,7 @@ function viewItem(state: RunState, item: ChecklistItem): ItemView {
     text: item.text,
     kind: item.kind,
     hint: current.status === 'open' ? hintFor(item) : null,
+    options: item.decision?.options ?? [],
     value: current.value,
     flagged: reading?.ok ? reading.flagged : [],
     depth: item.ref.split('.').length - 2,

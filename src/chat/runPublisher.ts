@@ -1,0 +1,301 @@
+import { createHash } from 'node:crypto';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { RunState } from '../runs/types.js';
+import { type RunView, viewRun } from '../runs/view.js';
+import { type Clock, systemClock } from './clock.js';
+import * as messageStore from './messageStore.js';
+import { Outbox } from './outbox.js';
+
+/**
+ * Keeps a run's chat messages equal to the run, on any platform: posts the parts that have no message
+ * yet (the summary first, the rest in its thread), and edits the ones whose rendering changed, through
+ * the outbox so bursts are coalesced. Where each part is shown lives in Postgres (chat_messages), so a
+ * restart edits the same messages.
+ *
+ * Correctness under concurrency rests on one rule: a rendering carries its run revision, and nothing of
+ * an older revision replaces something of a newer one (here, in the outbox, and in chat_messages).
+ */
+
+export interface RenderedMessage<Message> {
+  partId: string;
+  page: number;
+  message: Message;
+}
+
+export interface MessageRef {
+  channelId: string;
+  messageId: string;
+  threadId: string | null;
+}
+
+/** What a platform adapter provides: how a run looks there, and how to post and edit one message. */
+export interface MessagePort<Message> {
+  platform: string;
+  render(view: RunView): RenderedMessage<Message>[];
+  /** Posts `message` in `channelId`; a part other than the summary goes in the summary's thread. */
+  post(channelId: string, message: Message, summary: MessageRef | null): Promise<MessageRef>;
+  update(ref: MessageRef, message: Message): Promise<void>;
+}
+
+export interface PublishResult {
+  /** Messages posted by this call (a new run, or parts missing after a failure). */
+  posted: number;
+  /** Why posting stopped, e.g. the app is not in the channel; null when every part has its message. */
+  problem: unknown;
+}
+
+export interface RunPublisherOptions<Message> {
+  db: Database;
+  port: MessagePort<Message>;
+  logger: Logger;
+  clock?: Clock;
+  /** Minimum time between two edits of one message. */
+  intervalMs?: number;
+  /** The wall-clock time a rendering is made at (phases past their deadline show as overdue). */
+  now?: () => Date;
+}
+
+interface Rendered<Message> {
+  revision: number;
+  parts: { key: string; part: RenderedMessage<Message>; hash: string }[];
+}
+
+interface Publication<Message> {
+  runId: string;
+  latest: RunState;
+  rendered: Rendered<Message> | null;
+  messages: Map<string, messageStore.StoredMessage> | null;
+  loading: Promise<void> | null;
+  posting: Promise<PublishResult> | null;
+  /** Per part: the newest rendering handed to the outbox (or posted), by revision. */
+  offered: Map<string, { revision: number; hash: string }>;
+}
+
+interface Edit<Message> {
+  runId: string;
+  partId: string;
+  page: number;
+  ref: MessageRef;
+  message: Message;
+  hash: string;
+}
+
+const SUMMARY_KEY = 'summary#0';
+/** Posting a run is one message per part; this only bounds the loop if something keeps failing silently. */
+const MAX_POSTS_PER_CALL = 10_000;
+
+export class RunPublisher<Message> {
+  readonly #db: Database;
+  readonly #port: MessagePort<Message>;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #now: () => Date;
+  readonly #outbox: Outbox<Edit<Message>>;
+  readonly #runs = new Map<string, Publication<Message>>();
+  readonly #cleanups = new Set<Promise<void>>();
+
+  constructor(options: RunPublisherOptions<Message>) {
+    this.#db = options.db;
+    this.#port = options.port;
+    this.#logger = options.logger;
+    this.#clock = options.clock ?? systemClock;
+    this.#now = options.now ?? (() => new Date());
+    this.#outbox = new Outbox<Edit<Message>>({
+      clock: this.#clock,
+      ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+      send: (_key, edit, revision) => this.#sendEdit(edit, revision),
+      onGiveUp: (key, error) =>
+        this.#logger.error({ err: error, message: key }, 'gave up updating a message'),
+    });
+  }
+
+  get platform(): string {
+    return this.#port.platform;
+  }
+
+  get stats() {
+    return this.#outbox.stats;
+  }
+
+  /** Brings the run's messages up to `run`. Resolves once missing parts are posted; edits follow in the outbox. */
+  async publish(run: RunState): Promise<PublishResult> {
+    const publication = this.#publication(run);
+    if (run.revision >= publication.latest.revision) publication.latest = run;
+    await this.#load(publication);
+    this.#offerChanges(publication);
+    const result = this.#hasMissing(publication) ? await this.#ensurePosted(publication) : noPosts();
+    if (publication.latest.status !== 'active') this.#forgetWhenSent(publication);
+    return result;
+  }
+
+  /** Resolves once every post and edit asked for so far has been made (or given up). */
+  async idle(): Promise<void> {
+    for (let round = 0; round < 100; round++) {
+      const posting = [...this.#runs.values()].flatMap((publication) =>
+        publication.posting ? [publication.posting] : [],
+      );
+      await Promise.allSettled(posting);
+      await this.#outbox.idle();
+      await Promise.allSettled([...this.#cleanups]);
+      const busy = [...this.#runs.values()].some((publication) => publication.posting);
+      if (!busy && this.#cleanups.size === 0) return;
+    }
+  }
+
+  #publication(run: RunState): Publication<Message> {
+    let publication = this.#runs.get(run.id);
+    if (!publication) {
+      publication = {
+        runId: run.id,
+        latest: run,
+        rendered: null,
+        messages: null,
+        loading: null,
+        posting: null,
+        offered: new Map(),
+      };
+      this.#runs.set(run.id, publication);
+    }
+    return publication;
+  }
+
+  async #load(publication: Publication<Message>): Promise<void> {
+    if (publication.messages) return;
+    publication.loading ??= (async () => {
+      const rows = await messageStore.selectRunMessages(this.#db, publication.runId, this.#port.platform);
+      const messages = new Map<string, messageStore.StoredMessage>();
+      for (const row of rows) {
+        const key = partKey(row.partId, row.page);
+        messages.set(key, row);
+        publication.offered.set(key, { revision: row.revision, hash: row.renderedHash });
+      }
+      publication.messages = messages;
+    })().finally(() => {
+      publication.loading = null;
+    });
+    await publication.loading;
+  }
+
+  #render(publication: Publication<Message>): Rendered<Message> {
+    const revision = publication.latest.revision;
+    if (publication.rendered?.revision === revision) return publication.rendered;
+    const parts = this.#port.render(viewRun(publication.latest, this.#now())).map((part) => ({
+      key: partKey(part.partId, part.page),
+      part,
+      hash: hashOf(part.message),
+    }));
+    publication.rendered = { revision, parts };
+    return publication.rendered;
+  }
+
+  #hasMissing(publication: Publication<Message>): boolean {
+    const messages = publication.messages;
+    return this.#render(publication).parts.some((part) => !messages?.has(part.key));
+  }
+
+  /** Hands the outbox every posted part whose newest rendering differs from the newest one it was given. */
+  #offerChanges(publication: Publication<Message>): void {
+    const rendered = this.#render(publication);
+    for (const { key, part, hash } of rendered.parts) {
+      const stored = publication.messages?.get(key);
+      if (!stored) continue;
+      const offered = publication.offered.get(key);
+      if (offered && (offered.hash === hash || offered.revision > rendered.revision)) continue;
+      publication.offered.set(key, { revision: rendered.revision, hash });
+      this.#outbox.offer(`${publication.runId}/${key}`, rendered.revision, {
+        runId: publication.runId,
+        partId: part.partId,
+        page: part.page,
+        ref: stored,
+        message: part.message,
+        hash,
+      });
+    }
+  }
+
+  #ensurePosted(publication: Publication<Message>): Promise<PublishResult> {
+    publication.posting ??= this.#postMissing(publication).finally(() => {
+      publication.posting = null;
+    });
+    return publication.posting;
+  }
+
+  /** One message at a time, in order, each rendered from the newest state known when it goes out. */
+  async #postMissing(publication: Publication<Message>): Promise<PublishResult> {
+    const messages = publication.messages as Map<string, messageStore.StoredMessage>;
+    let posted = 0;
+    for (let round = 0; round < MAX_POSTS_PER_CALL; round++) {
+      const rendered = this.#render(publication);
+      const next = rendered.parts.find((part) => !messages.has(part.key));
+      if (!next) break;
+      const summary = next.key === SUMMARY_KEY ? null : (messages.get(SUMMARY_KEY) ?? null);
+      let ref: MessageRef;
+      try {
+        ref = await this.#port.post(publication.latest.channelId, next.part.message, summary);
+      } catch (error) {
+        return { posted, problem: error };
+      }
+      const row: messageStore.StoredMessage = {
+        runId: publication.runId,
+        platform: this.#port.platform,
+        partId: next.part.partId,
+        page: next.part.page,
+        channelId: ref.channelId,
+        messageId: ref.messageId,
+        threadId: ref.threadId,
+        renderedHash: next.hash,
+        revision: rendered.revision,
+      };
+      const inserted = await messageStore.insertMessage(this.#db, row, this.#now());
+      if (!inserted) {
+        // Another process posted this part first: theirs is the one that gets updated.
+        this.#logger.warn(
+          { run: publication.runId, part: next.key },
+          'part was posted twice; keeping the first',
+        );
+        publication.messages = null;
+        await this.#load(publication);
+        return { posted, problem: null };
+      }
+      messages.set(next.key, row);
+      publication.offered.set(next.key, { revision: rendered.revision, hash: next.hash });
+      posted += 1;
+      // Changes that arrived while this was being posted go out as edits.
+      this.#offerChanges(publication);
+    }
+    return { posted, problem: null };
+  }
+
+  async #sendEdit(edit: Edit<Message>, revision: number): Promise<void> {
+    await this.#port.update(edit.ref, edit.message);
+    const part = { runId: edit.runId, platform: this.#port.platform, partId: edit.partId, page: edit.page };
+    await messageStore.recordRendered(this.#db, part, edit.hash, revision, this.#now());
+  }
+
+  /** A finished run cannot change again: once its last edits are out, nothing about it needs to stay in memory. */
+  #forgetWhenSent(publication: Publication<Message>): void {
+    const cleanup = (async () => {
+      if (publication.posting) await publication.posting.catch(() => {});
+      await this.#outbox.idle();
+      if (this.#runs.get(publication.runId) === publication && !publication.posting) {
+        this.#runs.delete(publication.runId);
+        this.#outbox.forget(`${publication.runId}/`);
+      }
+    })();
+    this.#cleanups.add(cleanup);
+    void cleanup.finally(() => this.#cleanups.delete(cleanup));
+  }
+}
+
+function partKey(partId: string, page: number): string {
+  return `${partId}#${page}`;
+}
+
+function hashOf(message: unknown): string {
+  return createHash('sha256').update(JSON.stringify(message)).digest('base64url').slice(0, 22);
+}
+
+function noPosts(): PublishResult {
+  return { posted: 0, problem: null };
+}

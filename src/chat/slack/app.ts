@@ -1,0 +1,163 @@
+import type { Server } from 'node:http';
+import { App, type Logger as BoltLogger, LogLevel } from '@slack/bolt';
+import type { Database } from '../../db/client.js';
+import type { Logger } from '../../logger.js';
+import type { Clock } from '../clock.js';
+import type { ChatDeps } from '../handle.js';
+import { InProcessRateLimiter, type RateLimiter, type RateLimits } from '../rateLimiter.js';
+import { RunPublisher } from '../runPublisher.js';
+import { SlackApi } from './api.js';
+import type { SlackMessage } from './blocks.js';
+import { registerInteractions, SLACK_PLATFORM } from './interactions.js';
+import { SLACK_RATE_LIMITS } from './limits.js';
+import { slackMessagePort } from './port.js';
+
+/**
+ * The Slack adapter: a Bolt app on Socket Mode (an app token; no public URL needed) or on HTTP (a
+ * signing secret; Bolt verifies every request's signature and refuses ones older than five minutes).
+ */
+
+export interface SlackAdapterOptions {
+  deps: ChatDeps;
+  db: Database;
+  logger: Logger;
+  botToken: string;
+  /** Set: Socket Mode. Unset: HTTP, with `signingSecret`. */
+  appToken: string | null;
+  signingSecret: string | null;
+  /** Where the Web API lives; Slack's own unless a test points it at a fake. */
+  apiUrl: string | null;
+  /** HTTP mode: where Slack's requests arrive (`/slack/events`) and `/healthz` answers. */
+  port: number;
+  host?: string;
+  rateLimiter?: RateLimiter;
+  rateLimits?: RateLimits;
+  /** Minimum time between two edits of one message. */
+  updateIntervalMs?: number;
+  clock?: Clock;
+}
+
+export interface SlackAdapter {
+  readonly mode: 'socket' | 'http';
+  readonly publisher: RunPublisher<SlackMessage>;
+  /** Checks the token (auth.test), then connects (Socket Mode) or listens (HTTP; the bound port is returned). */
+  start(): Promise<{ port: number | null }>;
+  /** Resolves once every interaction received so far is handled and every message edit has been made. */
+  idle(): Promise<void>;
+  /** Stops taking interactions, finishes the ones in hand and the pending edits. */
+  stop(): Promise<void>;
+}
+
+export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
+  const { logger } = options;
+  const mode = options.appToken ? 'socket' : 'http';
+  const app = new App({
+    token: options.botToken,
+    ...(options.appToken
+      ? { appToken: options.appToken, socketMode: true }
+      : {
+          signingSecret: options.signingSecret ?? '',
+          customRoutes: [
+            {
+              path: '/healthz',
+              method: ['GET'],
+              handler: (_request, response) => {
+                response.writeHead(200, { 'content-type': 'text/plain' });
+                response.end('ok\n');
+              },
+            },
+          ],
+        }),
+    clientOptions: {
+      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+      // 429s come back to SlackApi, which waits them out per method instead of pausing the whole client.
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
+    },
+    logger: boltLogger(logger),
+    // auth.test runs in start(), where a bad token becomes an error the caller sees.
+    deferInitialization: true,
+  });
+  const limiter =
+    options.rateLimiter ?? new InProcessRateLimiter(options.rateLimits ?? SLACK_RATE_LIMITS, options.clock);
+  const api = new SlackApi(app.client, limiter);
+  const publisher = new RunPublisher<SlackMessage>({
+    db: options.db,
+    port: slackMessagePort(api),
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.updateIntervalMs !== undefined ? { intervalMs: options.updateIntervalMs } : {}),
+  });
+  const work = new Set<Promise<void>>();
+  let stopping = false;
+
+  registerInteractions(app, {
+    deps: options.deps,
+    api,
+    publisher,
+    logger,
+    track(job) {
+      const running = job().catch((error: unknown) => {
+        logger.error({ err: error }, 'slack interaction failed');
+      });
+      work.add(running);
+      void running.finally(() => work.delete(running));
+    },
+  });
+  app.error(async (error) => {
+    logger.error({ err: error }, 'slack app error');
+  });
+
+  const idle = async () => {
+    // Handling an interaction can start edits, and nothing starts new interactions here: a few rounds settle it.
+    for (let round = 0; round < 100; round++) {
+      await Promise.allSettled([...work]);
+      await publisher.idle();
+      if (work.size === 0) return;
+    }
+  };
+
+  return {
+    mode,
+    publisher,
+    async start() {
+      await app.init();
+      if (mode === 'socket') {
+        await app.start();
+        logger.info({ platform: SLACK_PLATFORM, mode }, 'connected to Slack');
+        return { port: null };
+      }
+      const server = (await app.start({ port: options.port, host: options.host ?? '0.0.0.0' })) as Server;
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : options.port;
+      logger.info({ platform: SLACK_PLATFORM, mode, port }, 'listening for Slack');
+      return { port };
+    },
+    idle,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      await app.stop();
+      await idle();
+    },
+  };
+}
+
+/** Bolt's logger interface on top of the process logger, so its lines come out as the same JSON. */
+function boltLogger(logger: Logger): BoltLogger {
+  let level = LogLevel.INFO;
+  const text = (parts: unknown[]) =>
+    parts.map((part) => (typeof part === 'string' ? part : String(part))).join(' ');
+  const child = logger.child({ component: 'bolt' });
+  return {
+    debug: (...parts) => child.debug(text(parts)),
+    info: (...parts) => child.info(text(parts)),
+    warn: (...parts) => child.warn(text(parts)),
+    error: (...parts) => child.error(text(parts)),
+    setLevel: (next) => {
+      level = next;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}

@@ -1,0 +1,373 @@
+import type {
+  App,
+  BlockAction,
+  ButtonAction,
+  OverflowAction,
+  RespondFn,
+  SlackCommandMiddlewareArgs,
+  ViewSubmitAction,
+} from '@slack/bolt';
+import type { Logger } from '../../logger.js';
+import type { RunCommand, RunState } from '../../runs/types.js';
+import { viewRun } from '../../runs/view.js';
+import type { ChatCommand } from '../commands.js';
+import { type ChatContext, type ChatDeps, handleCommand, handleDeployText, type Reply } from '../handle.js';
+import { renderSummaryText } from '../render/text.js';
+import type { RunPublisher } from '../runPublisher.js';
+import {
+  ACTION,
+  decodeItemChoice,
+  decodeModalContext,
+  type ItemChoice,
+  type ModalContext,
+  VIEW,
+} from './actions.js';
+import { type SlackApi, SlackApiError } from './api.js';
+import type { SlackMessage, SlackModal } from './blocks.js';
+import {
+  endModal,
+  failModal,
+  howError,
+  readEndHow,
+  readReason,
+  readValue,
+  reasonError,
+  setModal,
+  skipModal,
+  type ViewValues,
+  valueError,
+} from './modals.js';
+import { renderNotice } from './render.js';
+
+/**
+ * What Shipcheck does with each thing a person does in Slack: a `/deploy` command, a choice in an item's
+ * menu, a button, a submitted modal. Every listener acknowledges first (Slack waits three seconds at
+ * most) and does the work after, tracked so a stop can wait for it.
+ */
+
+export const SLACK_PLATFORM = 'slack';
+
+export interface InteractionEnv {
+  deps: ChatDeps;
+  api: SlackApi;
+  publisher: RunPublisher<SlackMessage>;
+  logger: Logger;
+  /** Runs work after the acknowledgement, and remembers it until it is done. */
+  track(work: () => Promise<void>): void;
+}
+
+const SORRY =
+  'Something went wrong on our side, and the log has the details. /deploy status shows where the run stands.';
+
+const NOT_YET: Record<string, string> = {
+  [ACTION.runChecks]:
+    'Running checks from Slack is not available yet. Tick the check items by hand for now; automated checks are coming.',
+  [ACTION.escalate]:
+    'Escalating from Slack is not available yet. Page the on-call person the usual way for now; escalation is coming.',
+};
+
+/** Where an answer for one person goes. */
+interface Audience {
+  channelId: string;
+  userId: string;
+  respond?: RespondFn;
+}
+
+export function registerInteractions(app: App, env: InteractionEnv): void {
+  // The app receives only its own commands, so any command name works (`/deploy`, or another in a test app).
+  app.command(/.*/, async (args) => {
+    await args.ack();
+    env.track(() => onSlashCommand(env, args));
+  });
+
+  app.action<BlockAction<OverflowAction>>(ACTION.item, async ({ ack, body, action }) => {
+    await ack();
+    env.track(() => onItemChoice(env, body, action, action.selected_option?.value ?? ''));
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION.itemButton, async ({ ack, body, action }) => {
+    await ack();
+    env.track(() => onItemChoice(env, body, action, action.value ?? ''));
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION.complete, async ({ ack, body, action, respond }) => {
+    await ack();
+    const audience = audienceOf(body, respond);
+    const runId = action.value ?? '';
+    env.track(() =>
+      runAndShow(env, body.user, audience, runId, { type: 'complete' }, actionKey(body, action)),
+    );
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION.end, async ({ ack, body, action, respond }) => {
+    await ack();
+    const audience = audienceOf(body, respond);
+    const context: ModalContext = { runId: action.value ?? '', channelId: audience.channelId };
+    env.track(() => openModal(env, audience, body.trigger_id, endModal(`run ${context.runId}`, context)));
+  });
+
+  for (const actionId of [ACTION.runChecks, ACTION.escalate]) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, respond }) => {
+      await ack();
+      env.track(() => tell(env, audienceOf(body, respond), NOT_YET[actionId] as string));
+    });
+  }
+
+  app.view<ViewSubmitAction>(VIEW.set, async ({ ack, body, view }) => {
+    const value = readValue(view.state.values as ViewValues);
+    if (!value) return ack(valueError('Type the value to record.'));
+    await ack();
+    const context = decodeModalContext(view.private_metadata);
+    if (!context?.item) return;
+    const audience = { channelId: context.channelId, userId: body.user.id };
+    const command: RunCommand = { type: 'set', ref: context.item, value };
+    env.track(() =>
+      runAndShow(env, body.user, audience, context.runId, command, `slack:view:${body.view.id}`),
+    );
+  });
+  app.view<ViewSubmitAction>(VIEW.skip, async ({ ack, body, view }) => {
+    await onReasonSubmitted(env, ack, body, view.state.values as ViewValues, 'skip');
+  });
+  app.view<ViewSubmitAction>(VIEW.fail, async ({ ack, body, view }) => {
+    await onReasonSubmitted(env, ack, body, view.state.values as ViewValues, 'fail');
+  });
+  app.view<ViewSubmitAction>(VIEW.end, async ({ ack, body, view }) => {
+    const context = decodeModalContext(view.private_metadata);
+    const values = view.state.values as ViewValues;
+    const how = readEndHow(values);
+    const reason = readReason(values);
+    if (!how) return ack(howError('Choose abort or roll back.'));
+    if (!reason) return ack(reasonError('Say why the run ends: the audit trail keeps it.'));
+    await ack();
+    if (!context) return;
+    const audience = { channelId: context.channelId, userId: body.user.id };
+    env.track(() =>
+      runAndShow(
+        env,
+        body.user,
+        audience,
+        context.runId,
+        { type: how, reason },
+        `slack:view:${body.view.id}`,
+      ),
+    );
+  });
+}
+
+async function onSlashCommand(env: InteractionEnv, args: SlackCommandMiddlewareArgs): Promise<void> {
+  const { command, respond } = args;
+  const audience: Audience = { channelId: command.channel_id, userId: command.user_id, respond };
+  const context: ChatContext = {
+    platform: SLACK_PLATFORM,
+    channelId: command.channel_id,
+    actor: actorName(command.user_name, command.user_id),
+    userId: command.user_id,
+    // Slack gives every invocation its own trigger id: a redelivered command carries the same one.
+    idempotencyKey: `slack:cmd:${command.trigger_id}`,
+  };
+  await guarded(env, audience, async () => {
+    const reply = await handleDeployText(env.deps, context, `/deploy ${command.text ?? ''}`);
+    await present(env, reply, audience);
+  });
+}
+
+async function onItemChoice(
+  env: InteractionEnv,
+  body: BlockAction,
+  action: OverflowAction | ButtonAction,
+  value: string,
+): Promise<void> {
+  const audience = audienceOf(body);
+  const choice = decodeItemChoice(value);
+  if (!choice) {
+    env.logger.warn({ value }, 'item menu choice not understood');
+    return tell(
+      env,
+      audience,
+      'That menu is from an older version of Shipcheck; /deploy status shows the run.',
+    );
+  }
+  const modal = modalFor(choice, shownLine(body, action.block_id) ?? `item ${choice.item}`, audience);
+  if (modal) return openModal(env, audience, body.trigger_id, modal);
+  const command = commandOf(choice);
+  if (command) await runAndShow(env, body.user, audience, choice.runId, command, actionKey(body, action));
+}
+
+/** Skip, fail and record need words a click cannot carry: they open a modal that asks for them. */
+function modalFor(choice: ItemChoice, line: string, audience: Audience): SlackModal | null {
+  const context: ModalContext = { runId: choice.runId, item: choice.item, channelId: audience.channelId };
+  switch (choice.verb) {
+    case 'skip':
+      return skipModal(line, context);
+    case 'fail':
+      return failModal(line, context);
+    case 'set':
+      return setModal(line, context);
+    default:
+      return null;
+  }
+}
+
+function commandOf(choice: ItemChoice): RunCommand | null {
+  switch (choice.verb) {
+    case 'check':
+      return { type: 'check', refs: [choice.item] };
+    case 'uncheck':
+      return { type: 'uncheck', ref: choice.item };
+    case 'na':
+      return { type: 'na', ref: choice.item };
+    case 'decide':
+      return { type: 'decide', ref: choice.item, option: choice.option ?? '' };
+    case 'signoff':
+      return { type: 'signoff', ref: choice.item };
+    default:
+      return null;
+  }
+}
+
+async function onReasonSubmitted(
+  env: InteractionEnv,
+  ack: (response?: ReturnType<typeof reasonError>) => Promise<void>,
+  body: ViewSubmitAction,
+  values: ViewValues,
+  verb: 'skip' | 'fail',
+): Promise<void> {
+  const reason = readReason(values);
+  if (!reason) {
+    return ack(reasonError(verb === 'skip' ? 'Say why it is skipped.' : 'Say what failed.'));
+  }
+  await ack();
+  const context = decodeModalContext(body.view.private_metadata);
+  if (!context?.item) return;
+  const command: RunCommand =
+    verb === 'skip'
+      ? { type: 'skip', ref: context.item, reason }
+      : { type: 'fail', ref: context.item, detail: reason };
+  const audience = { channelId: context.channelId, userId: body.user.id };
+  // A view is submitted once; a redelivery of that submission carries the same view id.
+  env.track(() => runAndShow(env, body.user, audience, context.runId, command, `slack:view:${body.view.id}`));
+}
+
+/** Applies a command to a named run for the person who clicked, then shows what changed. */
+async function runAndShow(
+  env: InteractionEnv,
+  user: { id: string; username?: string; name?: string },
+  audience: Audience,
+  runId: string,
+  command: RunCommand,
+  idempotencyKey: string,
+): Promise<void> {
+  const context: ChatContext = {
+    platform: SLACK_PLATFORM,
+    channelId: audience.channelId,
+    actor: actorName(user.username ?? user.name, user.id),
+    // Roles from oncall.yaml are looked up by the Slack user id.
+    userId: user.id,
+    idempotencyKey,
+  };
+  const chat: ChatCommand = { kind: 'run', command, runId };
+  await guarded(env, audience, async () =>
+    present(env, await handleCommand(env.deps, context, chat), audience),
+  );
+}
+
+/** Shows a reply: the notice to its one reader, the run's change in the run's own messages. */
+async function present(env: InteractionEnv, reply: Reply, audience: Audience): Promise<void> {
+  if (reply.notice) await tell(env, audience, reply.notice);
+  const run = reply.run;
+  if (!run) return;
+  if (run.platform !== SLACK_PLATFORM) {
+    if (reply.showAll) await tell(env, audience, statusNotice(run, 'It runs outside Slack.'));
+    return;
+  }
+  const result = await env.publisher.publish(run);
+  if (result.problem) {
+    env.logger.warn({ err: result.problem, run: run.id }, 'could not post the run');
+    await tell(env, audience, cannotPostNotice(result.problem, run));
+  } else if (reply.showAll && result.posted === 0) {
+    await tell(
+      env,
+      audience,
+      statusNotice(run, 'Its messages are in this channel; the sections are in the thread.'),
+    );
+  }
+}
+
+function statusNotice(run: RunState, where: string): string {
+  return `Run ${run.id}. ${where}\n${renderSummaryText(viewRun(run).summary)}`;
+}
+
+function cannotPostNotice(problem: unknown, run: RunState): string {
+  const code = problem instanceof SlackApiError ? problem.error : null;
+  if (code === 'not_in_channel' || code === 'channel_not_found' || code === 'is_archived') {
+    return `Run ${run.id} is recorded, but Shipcheck cannot post in this channel (${code}). Invite it with /invite @Shipcheck, then /deploy status shows the run here.`;
+  }
+  return `Run ${run.id} is recorded, but not all of its messages could be posted. /deploy status tries again.`;
+}
+
+/** An ephemeral message to one person; through response_url when the app cannot post in the channel. */
+async function tell(env: InteractionEnv, audience: Audience, text: string): Promise<void> {
+  const message = renderNotice(text);
+  try {
+    await env.api.postEphemeral(audience.channelId, audience.userId, message);
+  } catch (error) {
+    if (!audience.respond) throw error;
+    env.logger.debug({ err: error }, 'postEphemeral failed; answering through response_url');
+    await audience.respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: message.text,
+      blocks: message.blocks,
+    });
+  }
+}
+
+async function openModal(
+  env: InteractionEnv,
+  audience: Audience,
+  triggerId: string,
+  modal: SlackModal,
+): Promise<void> {
+  await guarded(env, audience, () => env.api.openView(triggerId, modal));
+}
+
+/** Runs `work`; if it throws, logs it and tells the person, rather than leaving them with silence. */
+async function guarded(env: InteractionEnv, audience: Audience, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    env.logger.error({ err: error }, 'slack interaction failed');
+    await tell(env, audience, SORRY).catch((tellError: unknown) => {
+      env.logger.error({ err: tellError }, 'could not tell the user either');
+    });
+  }
+}
+
+function audienceOf(body: BlockAction, respond?: RespondFn): Audience {
+  const channelId = body.channel?.id ?? body.container?.channel_id ?? '';
+  return { channelId, userId: body.user.id, ...(respond ? { respond } : {}) };
+}
+
+/**
+ * One click, one key: Slack stamps each click with its own action_ts, and a redelivery of the same click
+ * carries the same one, so the run service applies it once.
+ */
+function actionKey(
+  body: BlockAction,
+  action: { action_ts: string; action_id: string; block_id: string },
+): string {
+  return `slack:act:${action.action_ts}:${body.user.id}:${action.block_id}:${action.action_id}`;
+}
+
+/** How people are named on messages and in the audit trail: `@ana`, as in every other channel. */
+function actorName(username: string | undefined, userId: string): string {
+  return `@${username || userId}`;
+}
+
+/** The item's line as the clicked message showed it: already escaped mrkdwn that Shipcheck wrote. */
+function shownLine(body: BlockAction, blockId: string): string | null {
+  const blocks = (body.message as { blocks?: { block_id?: string; text?: { text?: string } }[] } | undefined)
+    ?.blocks;
+  const block = blocks?.find((candidate) => candidate.block_id === blockId);
+  return block?.text?.text ?? null;
+}

@@ -1,0 +1,35 @@
+/**
+ * User text in Slack mrkdwn. Slack reads `<…>` as links and mentions (`<!channel>`, `<@U123>`) and `&` as
+ * the start of an entity, so those three characters are escaped in anything a person typed; that is all
+ * that stops `<!channel>` in a skip reason from paging a whole channel.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Escapes `text` and cuts it to at most `max` characters after escaping, never inside an entity, ending
+ * with `…` when cut. Cutting after escaping is what keeps a payload of `&&&…` inside the limit too.
+ */
+export function escapeWithin(text: string, max: number): string {
+  const escaped = escapeMrkdwn(text);
+  if (escaped.length <= max) return escaped;
+  let cut = Math.max(0, max - 1);
+  const entityStart = escaped.lastIndexOf('&', cut);
+  if (entityStart >= 0 && escaped.indexOf(';', entityStart) >= cut) cut = entityStart;
+  return `${escaped.slice(0, cut)}…`;
+}
+
+/** Plain text (button labels, modal titles) cut to `max` characters. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/**
+ * A time every reader sees in their own time zone (Slack's date token), with a UTC fallback for clients
+ * that cannot show it.
+ */
+export function slackTime(at: Date, format = '{time}'): string {
+  const fallback = `${at.toISOString().slice(11, 16)} UTC`;
+  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
+}

@@ -1,0 +1,109 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import type { RateLimits } from '../../../src/chat/rateLimiter.js';
+import { createSlackAdapter, type SlackAdapter } from '../../../src/chat/slack/app.js';
+import type { ChecklistLibrary } from '../../../src/checklist/library.js';
+import type { PeopleDirectory } from '../../../src/escalation/oncallFile.js';
+import { RunService } from '../../../src/runs/service.js';
+import { FakeSlack, type Tier } from '../../fakes/slack/server.js';
+import { SlackWorkspace } from '../../fakes/slack/workspace.js';
+import type { TestDatabase } from '../../support/db.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const CHANNEL = 'C0DEPLOYS';
+
+export const USERS = {
+  ana: { id: 'U0ANA0001', name: 'ana' },
+  bo: { id: 'U0BO00002', name: 'bo' },
+} as const;
+
+/** Click-by-click tests are about behaviour, not pacing: limits high enough never to wait on. */
+const GENEROUS_TIERS: Record<string, Tier> = {
+  'chat.update': { perMinute: 6_000, burst: 1_000 },
+  'chat.postMessage': { perMinute: 6_000, burst: 1_000, perChannel: true },
+  'chat.postEphemeral': { perMinute: 6_000, burst: 1_000 },
+  'views.open': { perMinute: 6_000, burst: 1_000 },
+};
+const GENEROUS_LIMITS: RateLimits = {
+  methods: {
+    'chat.update': { perMinute: 6_000, burst: 1_000 },
+    'chat.postMessage': { perMinute: 6_000, burst: 1_000, perScope: true },
+    'chat.postEphemeral': { perMinute: 6_000, burst: 1_000 },
+    'views.open': { perMinute: 6_000, burst: 1_000 },
+  },
+  fallback: { perMinute: 600, burst: 100 },
+};
+
+export interface SlackHarness {
+  fake: FakeSlack;
+  adapter: SlackAdapter;
+  workspace: SlackWorkspace;
+  runs: RunService;
+  /** Log lines at warn or above, parsed: a test can say that nothing went wrong on the way. */
+  problems: { level: number; msg: string }[];
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  mode: 'http' | 'socket';
+  database: TestDatabase;
+  library: ChecklistLibrary;
+  /** The fake's tiers and Shipcheck's own pacing; both generous unless a test is about rate limits. */
+  tiers?: Record<string, Tier>;
+  rateLimits?: RateLimits;
+  /** Short by default so click-by-click tests run quickly; the burst test uses the real second. */
+  updateIntervalMs?: number;
+  notInChannel?: string[];
+  /** People and roles (oncall.yaml); without it nobody is restricted. */
+  directory?: PeopleDirectory;
+}
+
+/** The real Bolt app on the run service and a test database, pointed at a fresh fake Slack. */
+export async function startSlackHarness(options: HarnessOptions): Promise<SlackHarness> {
+  const fake = new FakeSlack({
+    tiers: options.tiers ?? GENEROUS_TIERS,
+    ...(options.notInChannel ? { notInChannel: options.notInChannel } : {}),
+  });
+  await fake.start();
+  const problems: { level: number; msg: string }[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) problems.push(JSON.parse(line));
+      done();
+    },
+  });
+  const logger = pino({ level: 'warn' }, sink);
+  const runs = new RunService(options.database.handle.db);
+  const adapter = createSlackAdapter({
+    deps: { runs, library: options.library, ...(options.directory ? { directory: options.directory } : {}) },
+    db: options.database.handle.db,
+    logger,
+    botToken: fake.botToken,
+    appToken: options.mode === 'socket' ? fake.appToken : null,
+    signingSecret: options.mode === 'http' ? SIGNING_SECRET : null,
+    apiUrl: fake.apiUrl,
+    port: 0,
+    host: '127.0.0.1',
+    updateIntervalMs: options.updateIntervalMs ?? 20,
+    rateLimits: options.rateLimits ?? GENEROUS_LIMITS,
+  });
+  const { port } = await adapter.start();
+  if (options.mode === 'socket') await fake.socketConnected();
+  const workspace = new SlackWorkspace(
+    fake,
+    options.mode === 'http'
+      ? { kind: 'http', url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET }
+      : { kind: 'socket' },
+  );
+  return {
+    fake,
+    adapter,
+    workspace,
+    runs,
+    problems,
+    async close() {
+      await adapter.stop();
+      await fake.close();
+    },
+  };
+}
