@@ -6,7 +6,9 @@ export type ChatCommand =
   | { kind: 'list' }
   | { kind: 'status'; runId: string | null }
   | { kind: 'start'; checklist: string; version: string | null; environment: string | null }
-  | { kind: 'run'; command: RunCommand; runId: string | null };
+  | { kind: 'run'; command: RunCommand; runId: string | null }
+  /** Run the automated checks of the whole run, one phase (`2`) or one item (`2.3`). */
+  | { kind: 'run-checks'; scope: string | null; runId: string | null };
 
 export type ParsedLine = { ok: true; command: ChatCommand } | { ok: false; message: string };
 
@@ -28,6 +30,10 @@ const USAGE: Record<string, Usage> = {
   decide: { syntax: 'decide <ref> <option>', summary: 'answer a decision: decide 4.5 keep' },
   signoff: { syntax: 'signoff <ref>', summary: 'sign off an item as yourself (your role must match)' },
   assign: { syntax: 'assign <role> <@person>', summary: 'give someone a role for this run' },
+  'run-checks': {
+    syntax: 'run-checks [<ref>|<phase>|all]',
+    summary: 'run the automated checks now and record their results',
+  },
   note: { syntax: 'note [<ref>:] <text>', summary: 'add a note to the run (or to one item)' },
   complete: { syntax: 'complete', summary: 'finish the run (every required item must be resolved)' },
   abort: { syntax: 'abort <reason>', summary: 'stop the run without deploying' },
@@ -137,6 +143,12 @@ export function parseDeployCommand(text: string): ParsedLine {
     case 'sign-off':
       if (args.length !== 1) return usageError('name one sign-off item.', 'signoff');
       return run({ type: 'signoff', ref: args[0] as string });
+    case 'run-checks':
+    case 'checks': {
+      if (args.length > 1) return usageError('name one item, one phase, or all.', 'run-checks');
+      const scope = args[0] && args[0].toLowerCase() !== 'all' ? args[0] : null;
+      return { ok: true, command: { kind: 'run-checks', scope, runId } };
+    }
     case 'assign': {
       const [role, person, ...extra] = args;
       if (!role || !person || extra.length > 0) return usageError('name one role and one person.', 'assign');

@@ -1,8 +1,10 @@
 import type { ChecklistLibrary } from '../checklist/library.js';
+import type { CheckSpec } from '../checklist/types.js';
 import type { PeopleDirectory } from '../escalation/oncallFile.js';
 import type { Outcome, RunService } from '../runs/service.js';
 import type { Actor, RunState } from '../runs/types.js';
 import { type ChatCommand, helpFor, parseDeployCommand } from './commands.js';
+import { BOT_ACTOR, type CheckExecutor, itemsInScope, outcomesOf, summarizeOutcomes } from './runChecks.js';
 
 /** Where a command came from and who typed it: the same shape from every platform. */
 export interface ChatContext {
@@ -32,6 +34,8 @@ export interface ChatDeps {
   library: ChecklistLibrary;
   /** People and roles from oncall.yaml; without it nothing is restricted. */
   directory?: PeopleDirectory;
+  /** Runs automated checks; without it `/deploy run-checks` says checks are not available. */
+  checks?: CheckExecutor;
 }
 
 /** The acting person with the roles the directory gives them on this platform. */
@@ -80,6 +84,11 @@ export async function handleCommand(
       if (typeof run === 'string') return quiet(run);
       return { notice: null, run, previous: null, showAll: true };
     }
+    case 'run-checks': {
+      const run = await resolveRun(deps, context, command.runId);
+      if (typeof run === 'string') return quiet(run);
+      return runChecksOn(deps, context, run, command.scope);
+    }
     case 'run': {
       const run = await resolveRun(deps, context, command.runId);
       if (typeof run === 'string') return quiet(run);
@@ -106,6 +115,28 @@ export async function handleCommand(
       return reply;
     }
   }
+}
+
+async function runChecksOn(
+  deps: ChatDeps,
+  context: ChatContext,
+  run: RunState,
+  scope: string | null,
+): Promise<Reply> {
+  if (run.status !== 'active') return quiet(`run ${run.id} has ended; its checks no longer run.`);
+  if (!deps.checks) return quiet('automated checks are not available in this Shipcheck.');
+  const items = itemsInScope(run, scope);
+  if (typeof items === 'string') return quiet(items);
+  const results = await deps.checks.run(
+    items.map((item) => ({ key: item.key, spec: item.check?.spec as CheckSpec })),
+    run.checklist.variables,
+  );
+  const outcomes = outcomesOf(items, results);
+  // The delivery's key makes a retried "Run checks" record its results once.
+  const key = context.idempotencyKey ? `${context.idempotencyKey}:checks` : null;
+  const outcome = await deps.runs.apply(run.id, { type: 'record_checks', results: outcomes }, BOT_ACTOR, key);
+  const reply = replyTo(outcome, false);
+  return outcome.accepted && !outcome.replayed ? { ...reply, notice: summarizeOutcomes(outcomes) } : reply;
 }
 
 function replyTo(outcome: Outcome, showAll: boolean): Reply {

@@ -2,6 +2,7 @@ import type { ChecklistItem } from '../checklist/types.js';
 import type { ErrorCode } from '../errors.js';
 import type {
   Actor,
+  CheckOutcome,
   Command,
   Decision,
   ItemState,
@@ -46,6 +47,8 @@ function decideOnActiveRun(state: RunState, command: RunCommand, _now: Date, act
       return decideSignoff(state, command.ref, actor);
     case 'assign':
       return decideAssign(state, command.role, command.person, actor);
+    case 'record_checks':
+      return decideCheckResults(state, command.results);
     case 'uncheck': {
       const found = findItem(state, command.ref);
       if (!found.ok) return found;
@@ -188,6 +191,25 @@ function guidanceFor(item: ChecklistItem): string | null {
   }
   if (item.kind === 'signoff') return `item ${item.ref} is a sign-off: /deploy signoff ${item.ref}.`;
   return null;
+}
+
+function decideCheckResults(state: RunState, results: CheckOutcome[]): Decision {
+  if (results.length === 0) return reject('bad_command', 'there are no check results to record.');
+  const events: RunEvent[] = [];
+  for (const result of results) {
+    const found = findItem(state, result.ref);
+    if (!found.ok) return found;
+    if (!found.item.check) return reject('wrong_kind', `item ${found.item.ref} has no automated check.`);
+    events.push({
+      type: 'check_ran',
+      key: found.item.key,
+      ok: result.ok,
+      value: result.value,
+      latencyMs: result.latencyMs,
+      detail: result.detail,
+    });
+  }
+  return accept(withDerivedParents(state, events));
 }
 
 function decideSet(state: RunState, ref: string, raw: string): Decision {
@@ -377,6 +399,8 @@ function statusAfter(event: RunEvent): ItemStatus | null {
       return 'na';
     case 'item_reopened':
       return 'open';
+    case 'check_ran':
+      return event.ok ? 'done' : 'failed';
     default:
       return null;
   }
@@ -389,7 +413,11 @@ export function applyEvents(state: RunState, events: RunEvent[], actor: string, 
     const itemStatus = statusAfter(event);
     if (itemStatus && 'key' in event && event.key) {
       const reason =
-        event.type === 'item_skipped' ? event.reason : event.type === 'item_failed' ? event.detail : null;
+        event.type === 'item_skipped'
+          ? event.reason
+          : event.type === 'item_failed' || (event.type === 'check_ran' && !event.ok)
+            ? event.detail
+            : null;
       next.items[event.key] =
         itemStatus === 'open'
           ? { status: 'open', reason: null, value: null, actor: null, at: null }
@@ -422,6 +450,7 @@ function valueOf(event: RunEvent, actor: string): string | null {
   if (event.type === 'item_value_set') return event.value;
   if (event.type === 'item_decided') return event.option;
   if (event.type === 'item_signed') return actor;
+  if (event.type === 'check_ran') return event.value;
   return null;
 }
 

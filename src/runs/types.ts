@@ -47,6 +47,8 @@ export type RunCommand =
   | { type: 'decide'; ref: string; option: string }
   | { type: 'signoff'; ref: string }
   | { type: 'assign'; role: string; person: string }
+  /** Issued by Shipcheck itself after running automated checks: one result per item. */
+  | { type: 'record_checks'; results: CheckOutcome[] }
   | { type: 'complete' }
   | { type: 'abort'; reason: string }
   | { type: 'rollback'; reason: string };
@@ -83,9 +85,19 @@ export type RunEvent =
   | { type: 'item_decided'; key: string; option: string }
   | { type: 'item_signed'; key: string; role: string }
   | { type: 'role_assigned'; role: string; person: string }
+  /** A check ran: a pass ticks the item, a failure marks it failed with the detail. */
+  | { type: 'check_ran'; key: string; ok: boolean; value: string | null; latencyMs: number; detail: string }
   | { type: 'run_completed' }
   | { type: 'run_aborted'; reason: string }
   | { type: 'run_rolled_back'; reason: string };
+
+export interface CheckOutcome {
+  ref: string;
+  ok: boolean;
+  value: string | null;
+  latencyMs: number;
+  detail: string;
+}
 
 /** Who is acting: the name shown for them, and their roles (null when no people directory is set up). */
 export interface Actor {
