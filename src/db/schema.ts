@@ -140,3 +140,58 @@ export const chatMessages = pgTable(
     index('chat_messages_message').on(table.platform, table.channelId, table.messageId),
   ],
 );
+
+/**
+ * Durable timers: escalation steps, deadlines, reminders and notification deliveries. A job is written
+ * in the same transaction as the change that needs it, under a deterministic key, so it is never doubled;
+ * a worker claims due jobs with a lease (FOR UPDATE SKIP LOCKED), so each replica takes different ones
+ * and a job whose worker died is taken again when the lease runs out.
+ */
+export const timers = pgTable(
+  'timers',
+  {
+    key: text('key').primaryKey(),
+    runId: text('run_id'),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull(),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    firedAt: timestamp('fired_at', { withTimezone: true }),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [index('timers_due').on(table.dueAt).where(sql`${table.firedAt} is null`)],
+);
+
+/** Escalations of a run: a projection of the escalation_* events, for the summary and the timers. */
+export const escalations = pgTable(
+  'escalations',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    status: text('status').notNull(),
+    severity: text('severity').notNull(),
+    policy: text('policy'),
+    reason: text('reason').notNull(),
+    trigger: text('trigger').notNull(),
+    openedBy: text('opened_by').notNull(),
+    openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
+    step: integer('step').notNull().default(0),
+    round: integer('round').notNull().default(0),
+    pages: integer('pages').notNull().default(0),
+    nextPageAt: timestamp('next_page_at', { withTimezone: true }),
+    ackedBy: text('acked_by'),
+    ackedAt: timestamp('acked_at', { withTimezone: true }),
+    resolvedBy: text('resolved_by'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  (table) => [
+    // At most one unresolved escalation per run: later triggers are added to it, not paged again.
+    uniqueIndex('escalations_one_open_per_run')
+      .on(table.runId)
+      .where(sql`${table.status} <> 'resolved'`),
+  ],
+);
