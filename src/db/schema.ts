@@ -195,3 +195,13 @@ export const escalations = pgTable(
       .where(sql`${table.status} <> 'resolved'`),
   ],
 );
+
+/**
+ * Small values Shipcheck keeps for itself, one row per key: e.g. the secret that signs run-page links when
+ * SHIPCHECK_LINK_SECRET is not set, so links stay valid across restarts and agree between replicas.
+ */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
