@@ -21,7 +21,7 @@ program
   .action(async () => {
     const config = loadConfig();
     // In the terminal the log shares the screen with the channel: only problems, unless asked for more.
-    const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
+    const logger = createLogger(process.env.LOG_LEVEL || config.slack ? config.logLevel : 'warn');
     await startShipcheck({ config, logger, input: process.stdin, output: process.stdout });
   });
 

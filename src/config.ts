@@ -21,6 +21,7 @@ function urlWithScheme(schemes: string[], what: string) {
 }
 
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
+const PORT_MESSAGE = 'must be a port number from 1 to 65535';
 
 const environmentSchema = z.object({
   DATABASE_URL: z.preprocess(
@@ -38,7 +39,67 @@ const environmentSchema = z.object({
     z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   ),
   SHIPCHECK_USER: z.preprocess(emptyAsUnset, z.string().min(1).max(64).optional()),
+  SLACK_BOT_TOKEN: z.preprocess(
+    emptyAsUnset,
+    secretStartingWith('xoxb-', 'a bot token (OAuth & Permissions › Bot User OAuth Token)').optional(),
+  ),
+  SLACK_APP_TOKEN: z.preprocess(
+    emptyAsUnset,
+    secretStartingWith('xapp-', 'an app-level token with connections:write (Basic Information)').optional(),
+  ),
+  SLACK_SIGNING_SECRET: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .trim()
+      .regex(/^\S{16,}$/, 'must be the Signing Secret from Basic Information › App Credentials')
+      .optional(),
+  ),
+  SLACK_API_URL: z.preprocess(
+    emptyAsUnset,
+    urlWithScheme(
+      ['http:', 'https:'],
+      'where the Slack Web API lives (unset it for Slack itself)',
+    ).optional(),
+  ),
+  HOST: z.preprocess(emptyAsUnset, z.string().trim().min(1).default('0.0.0.0')),
+  PORT: z.preprocess(
+    emptyAsUnset,
+    z.coerce
+      .number({ message: PORT_MESSAGE })
+      .int(PORT_MESSAGE)
+      .min(1, PORT_MESSAGE)
+      .max(65_535, PORT_MESSAGE)
+      .default(3000),
+  ),
 });
+
+/** Slack needs the bot token plus one way in: Socket Mode (app token) or HTTP (signing secret). */
+function slackPairing(environment: NodeJS.ProcessEnv): string[] {
+  const has = (name: string) => Boolean(environment[name]?.trim());
+  const wayIn = has('SLACK_APP_TOKEN') || has('SLACK_SIGNING_SECRET');
+  if (wayIn && !has('SLACK_BOT_TOKEN')) {
+    return [
+      'SLACK_BOT_TOKEN must be set with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET (the Bot User OAuth Token, xoxb-…)',
+    ];
+  }
+  if (has('SLACK_BOT_TOKEN') && !wayIn) {
+    return [
+      'SLACK_APP_TOKEN or SLACK_SIGNING_SECRET must be set with SLACK_BOT_TOKEN: an app-level token (xapp-…) for Socket Mode, or the signing secret for HTTP',
+    ];
+  }
+  return [];
+}
+
+function secretStartingWith(prefix: string, what: string) {
+  return z
+    .string()
+    .trim()
+    .refine(
+      (value) => value.startsWith(prefix) && value.length > prefix.length + 8,
+      `must be ${what}, starting with ${prefix}`,
+    );
+}
 
 export interface Config {
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
@@ -47,6 +108,21 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Who the terminal channel says typed each command. */
   terminalUser: string;
+  /** Set when SLACK_BOT_TOKEN is: Shipcheck runs in Slack instead of the terminal. */
+  slack: SlackConfig | null;
+  /** Where HTTP is served: Slack's requests in HTTP mode, and /healthz. */
+  port: number;
+  /** The address HTTP listens on: every interface by default, as a container platform needs. */
+  host: string;
+}
+
+export interface SlackConfig {
+  botToken: string;
+  /** Socket Mode when set (it wins over the signing secret); HTTP mode otherwise. */
+  appToken: string | null;
+  signingSecret: string | null;
+  /** Another Web API base URL (a local fake); null for Slack's own. */
+  apiUrl: string | null;
 }
 
 /**
@@ -55,9 +131,10 @@ export interface Config {
  */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
   const parsed = environmentSchema.safeParse(environment);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `${String(issue.path[0])} ${issue.message}`);
-    throw new UserError('config_invalid', `configuration: ${lines.join('; ')}`);
+  const pairing = slackPairing(environment);
+  if (!parsed.success || pairing.length > 0) {
+    const lines = (parsed.error?.issues ?? []).map((issue) => `${String(issue.path[0])} ${issue.message}`);
+    throw new UserError('config_invalid', `configuration: ${[...lines, ...pairing].join('; ')}`);
   }
   const env = parsed.data;
   return {
@@ -68,6 +145,17 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     checklistsDir: env.SHIPCHECK_CHECKLISTS_DIR,
     logLevel: env.LOG_LEVEL,
     terminalUser: env.SHIPCHECK_USER ?? safeUserName(),
+    slack: env.SLACK_BOT_TOKEN
+      ? {
+          botToken: env.SLACK_BOT_TOKEN,
+          appToken: env.SLACK_APP_TOKEN ?? null,
+          signingSecret: env.SLACK_SIGNING_SECRET ?? null,
+          // The Web API client appends method names to this base.
+          apiUrl: env.SLACK_API_URL ? env.SLACK_API_URL.replace(/\/*$/, '/') : null,
+        }
+      : null,
+    port: env.PORT,
+    host: env.HOST,
   };
 }
 

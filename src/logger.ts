@@ -18,6 +18,8 @@ export function createLogger(level: string): Logger {
           '*.password',
           '*.secret',
           '*.signingSecret',
+          '*.botToken',
+          '*.appToken',
           '*.DATABASE_URL',
           '*.REDIS_URL',
           'config.database.url',

@@ -1,4 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
+import type { ChatDeps } from './chat/handle.js';
+import { createSlackAdapter } from './chat/slack/app.js';
 import { runTerminal } from './chat/terminal/terminal.js';
 import type { Config } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
@@ -13,6 +15,8 @@ export interface StartOptions {
   logger: Logger;
   input: Readable & { isTTY?: boolean };
   output: Writable;
+  /** Ends a chat platform's session (Slack) when aborted; without it, SIGTERM or SIGINT does. */
+  stop?: AbortSignal;
 }
 
 /** The composition root: config → database → checklists → services → the chat channel; stops cleanly. */
@@ -30,6 +34,10 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
       'shipcheck ready',
     );
     const deps = { runs: new RunService(database.db), library, directory };
+    if (config.slack) {
+      await runSlack(options, deps, database);
+      return;
+    }
     await runTerminal({
       deps,
       input: options.input,
@@ -42,6 +50,45 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
   } finally {
     await database.close();
   }
+}
+
+/** Slack until told to stop; then no new interactions, and the ones in hand finish before the database closes. */
+async function runSlack(options: StartOptions, deps: ChatDeps, database: DatabaseHandle): Promise<void> {
+  const { config, logger } = options;
+  const slack = config.slack;
+  if (!slack) return;
+  const adapter = createSlackAdapter({
+    deps,
+    db: database.db,
+    logger,
+    botToken: slack.botToken,
+    appToken: slack.appToken,
+    signingSecret: slack.signingSecret,
+    apiUrl: slack.apiUrl,
+    port: config.port,
+    host: config.host,
+  });
+  await adapter.start();
+  const signal = await stopRequested(options.stop);
+  logger.info({ signal }, 'stopping: finishing the interactions in hand');
+  await adapter.stop();
+}
+
+function stopRequested(stop: AbortSignal | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    if (stop) {
+      if (stop.aborted) resolve('abort');
+      stop.addEventListener('abort', () => resolve('abort'), { once: true });
+      return;
+    }
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
 }
 
 function describeDatabase(config: Config, database: DatabaseHandle): string {

@@ -21,6 +21,9 @@ describe('loadConfig', () => {
       checklistsDir: 'checklists',
       logLevel: 'info',
       terminalUser: 'ana',
+      slack: null,
+      port: 3000,
+      host: '0.0.0.0',
     });
   });
 

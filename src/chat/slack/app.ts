@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { ChatDeps } from '../handle.js';
 import { InProcessRateLimiter, type RateLimiter, type RateLimits } from '../rateLimiter.js';
 import { RunPublisher } from '../runPublisher.js';
+import { WorkQueue } from '../workQueue.js';
 import { SlackApi } from './api.js';
 import type { SlackMessage } from './blocks.js';
 import { registerInteractions, SLACK_PLATFORM } from './interactions.js';
@@ -34,6 +35,8 @@ export interface SlackAdapterOptions {
   rateLimits?: RateLimits;
   /** Minimum time between two edits of one message. */
   updateIntervalMs?: number;
+  /** Interactions handled at once after their acknowledgement. */
+  concurrency?: number;
   clock?: Clock;
 }
 
@@ -88,7 +91,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.updateIntervalMs !== undefined ? { intervalMs: options.updateIntervalMs } : {}),
   });
-  const work = new Set<Promise<void>>();
+  const work = new WorkQueue({
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    onError: (error) => logger.error({ err: error }, 'slack interaction failed'),
+  });
   let stopping = false;
 
   registerInteractions(app, {
@@ -96,13 +102,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     api,
     publisher,
     logger,
-    track(job) {
-      const running = job().catch((error: unknown) => {
-        logger.error({ err: error }, 'slack interaction failed');
-      });
-      work.add(running);
-      void running.finally(() => work.delete(running));
-    },
+    track: (job) => work.push(job),
   });
   app.error(async (error) => {
     logger.error({ err: error }, 'slack app error');
@@ -111,7 +111,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const idle = async () => {
     // Handling an interaction can start edits, and nothing starts new interactions here: a few rounds settle it.
     for (let round = 0; round < 100; round++) {
-      await Promise.allSettled([...work]);
+      await work.idle();
       await publisher.idle();
       if (work.size === 0) return;
     }
@@ -152,7 +152,8 @@ function boltLogger(logger: Logger): BoltLogger {
   return {
     debug: (...parts) => child.debug(text(parts)),
     info: (...parts) => child.info(text(parts)),
-    warn: (...parts) => child.warn(text(parts)),
+    // A 429 is expected traffic here (SlackApi waits it out), not a problem worth a warning.
+    warn: (...parts) => (isRateLimitNotice(parts) ? child.info(text(parts)) : child.warn(text(parts))),
     error: (...parts) => child.error(text(parts)),
     setLevel: (next) => {
       level = next;
@@ -160,4 +161,8 @@ function boltLogger(logger: Logger): BoltLogger {
     getLevel: () => level,
     setName: () => {},
   };
+}
+
+function isRateLimitNotice(parts: unknown[]): boolean {
+  return parts.some((part) => typeof part === 'string' && /rate.?limit/i.test(part));
 }

@@ -48,7 +48,11 @@ export interface HarnessOptions {
   mode: 'http' | 'socket';
   database: TestDatabase;
   library: ChecklistLibrary;
-  /** The fake's tiers and Shipcheck's own pacing; both generous unless a test is about rate limits. */
+  /**
+   * The fake's tiers and Shipcheck's own pacing. `generous` (the default) never waits; `slack` is Slack's
+   * published tiers against Shipcheck's defaults; or give either explicitly.
+   */
+  pacing?: 'generous' | 'slack';
   tiers?: Record<string, Tier>;
   rateLimits?: RateLimits;
   /** Short by default so click-by-click tests run quickly; the burst test uses the real second. */
@@ -61,7 +65,7 @@ export interface HarnessOptions {
 /** The real Bolt app on the run service and a test database, pointed at a fresh fake Slack. */
 export async function startSlackHarness(options: HarnessOptions): Promise<SlackHarness> {
   const fake = new FakeSlack({
-    tiers: options.tiers ?? GENEROUS_TIERS,
+    ...(options.tiers || options.pacing !== 'slack' ? { tiers: options.tiers ?? GENEROUS_TIERS } : {}),
     ...(options.notInChannel ? { notInChannel: options.notInChannel } : {}),
   });
   await fake.start();
@@ -85,7 +89,9 @@ export async function startSlackHarness(options: HarnessOptions): Promise<SlackH
     port: 0,
     host: '127.0.0.1',
     updateIntervalMs: options.updateIntervalMs ?? 20,
-    rateLimits: options.rateLimits ?? GENEROUS_LIMITS,
+    ...(options.rateLimits || options.pacing !== 'slack'
+      ? { rateLimits: options.rateLimits ?? GENEROUS_LIMITS }
+      : {}),
   });
   const { port } = await adapter.start();
   if (options.mode === 'socket') await fake.socketConnected();
