@@ -8,7 +8,11 @@ export type ChatCommand =
   | { kind: 'start'; checklist: string; version: string | null; environment: string | null }
   | { kind: 'run'; command: RunCommand; runId: string | null }
   /** Run the automated checks of the whole run, one phase (`2`) or one item (`2.3`). */
-  | { kind: 'run-checks'; scope: string | null; runId: string | null };
+  | { kind: 'run-checks'; scope: string | null; runId: string | null }
+  /** The run's report again: the run named, else the active one, else the channel's latest. */
+  | { kind: 'report'; runId: string | null }
+  /** Recent runs here, with the median duration and the items most often skipped or failed. */
+  | { kind: 'history'; checklist: string | null; limit: number | null };
 
 export type ParsedLine = { ok: true; command: ChatCommand } | { ok: false; message: string };
 
@@ -38,6 +42,11 @@ const USAGE: Record<string, Usage> = {
   complete: { syntax: 'complete', summary: 'finish the run (every required item must be resolved)' },
   abort: { syntax: 'abort <reason>', summary: 'stop the run without deploying' },
   rollback: { syntax: 'rollback <reason>', summary: 'end the run as rolled back' },
+  report: { syntax: 'report [run-id]', summary: 'the run’s report: durations, failures, values, sign-offs' },
+  history: {
+    syntax: 'history [checklist] [--limit n]',
+    summary: 'recent runs here, the median duration, the items most often skipped or failed',
+  },
   help: { syntax: 'help [command]', summary: 'this help' },
 };
 
@@ -61,14 +70,18 @@ export function parseDeployCommand(text: string): ParsedLine {
   const body = text.replace(PREFIX, '');
   const tokenized = tokenize(body);
   if (!tokenized.ok) return tokenized;
-  const flags: { id: string | null; env: string | null } = { id: null, env: null };
+  const flags: { id: string | null; env: string | null; limit: string | null } = {
+    id: null,
+    env: null,
+    limit: null,
+  };
   const words: string[] = [];
   const tokens = tokenized.tokens;
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index] as string;
-    const flag = /^--(id|env)(?:=(.*))?$/.exec(token);
+    const flag = /^--(id|env|limit)(?:=(.*))?$/.exec(token);
     if (flag) {
-      const name = flag[1] as 'id' | 'env';
+      const name = flag[1] as 'id' | 'env' | 'limit';
       const value = flag[2] ?? tokens[++index];
       if (!value || value.startsWith('--')) return usageError(`--${name} needs a value.`, null);
       flags[name] = value;
@@ -83,6 +96,7 @@ export function parseDeployCommand(text: string): ParsedLine {
     return { ok: true, command: { kind: 'help', topic: args[0]?.toLowerCase() ?? null } };
   }
   if (flags.env && verb !== 'start') return usageError('--env only goes with start.', verb);
+  if (flags.limit && verb !== 'history') return usageError('--limit only goes with history.', verb);
   const runId = flags.id;
   const run = (command: RunCommand): ParsedLine => ({ ok: true, command: { kind: 'run', command, runId } });
   const rest = args.join(' ').trim();
@@ -169,6 +183,17 @@ export function parseDeployCommand(text: string): ParsedLine {
     case 'rollback':
       if (!rest) return usageError('say why.', verb);
       return run({ type: verb, reason: rest });
+    case 'report': {
+      if (args.length > 1 || (args.length === 1 && runId)) return usageError('name at most one run.', verb);
+      return { ok: true, command: { kind: 'report', runId: args[0] ?? runId } };
+    }
+    case 'history': {
+      if (args.length > 1) return usageError(`unexpected “${args.slice(1).join(' ')}”.`, verb);
+      const limit = flags.limit === null ? null : Number(flags.limit);
+      if (limit !== null && !(Number.isInteger(limit) && limit >= 1 && limit <= 50))
+        return usageError('--limit takes a whole number from 1 to 50.', verb);
+      return { ok: true, command: { kind: 'history', checklist: args[0] ?? null, limit } };
+    }
     default:
       return usageError(`unknown command “${verbWord}”.`, null);
   }

@@ -1,6 +1,8 @@
 import type { ChecklistLibrary } from '../checklist/library.js';
 import type { CheckSpec } from '../checklist/types.js';
 import type { PeopleDirectory } from '../escalation/oncallFile.js';
+import { chatReport, historyText, type RunLinks, runToReport } from '../report/chat.js';
+import type { RunHistory } from '../report/historyService.js';
 import type { Outcome, RunService } from '../runs/service.js';
 import type { Actor, RunState } from '../runs/types.js';
 import { type ChatCommand, helpFor, parseDeployCommand } from './commands.js';
@@ -27,6 +29,8 @@ export interface Reply {
   previous: RunState | null;
   /** Show the whole run (status, start) rather than only what changed. */
   showAll: boolean;
+  /** The run's short report, shown after the run: posted when a command ends the run. */
+  report?: string | null;
 }
 
 export interface ChatDeps {
@@ -36,6 +40,10 @@ export interface ChatDeps {
   directory?: PeopleDirectory;
   /** Runs automated checks; without it `/deploy run-checks` says checks are not available. */
   checks?: CheckExecutor;
+  /** Past runs for `/deploy history`; without it the command says history is not available. */
+  history?: RunHistory;
+  /** The web page of a run, when Shipcheck serves them. */
+  links?: RunLinks;
 }
 
 /** The acting person with the roles the directory gives them on this platform. */
@@ -84,6 +92,12 @@ export async function handleCommand(
       if (typeof run === 'string') return quiet(run);
       return { notice: null, run, previous: null, showAll: true };
     }
+    case 'report': {
+      const run = await runToReport(deps, context, command.runId);
+      return typeof run === 'string' ? quiet(run) : quiet(await chatReport(deps, run));
+    }
+    case 'history':
+      return quiet(await historyText(deps, context, command.checklist, command.limit));
     case 'run-checks': {
       const run = await resolveRun(deps, context, command.runId);
       if (typeof run === 'string') return quiet(run);
@@ -99,6 +113,9 @@ export async function handleCommand(
         context.idempotencyKey,
       );
       const reply = replyTo(outcome, false);
+      // The end of a run posts its report (a replay posted it the first time).
+      if (outcome.accepted && !outcome.replayed && outcome.state && outcome.state.status !== 'active')
+        return { ...reply, report: await chatReport(deps, outcome.state) };
       // Notes and role assignments change no item, so nothing on the run's messages shows them: say so.
       if (outcome.accepted && !outcome.replayed) {
         if (command.command.type === 'note')

@@ -20,14 +20,15 @@ const STATUS_WORD = {
   rolled_back: 'ROLLED BACK',
 } as const;
 
-export function renderRunText(view: RunView): RenderedPart<string>[] {
+/** `link`, when Shipcheck serves web pages, is the run's page: printed under the summary. */
+export function renderRunText(view: RunView, options: { link?: string | null } = {}): RenderedPart<string>[] {
   return [
-    { partId: view.summary.partId, payload: renderSummaryText(view.summary) },
+    { partId: view.summary.partId, payload: renderSummaryText(view.summary, options.link ?? null) },
     ...view.sections.map((section) => ({ partId: section.partId, payload: renderSectionText(section) })),
   ];
 }
 
-export function renderSummaryText(summary: SummaryView): string {
+export function renderSummaryText(summary: SummaryView, link: string | null = null): string {
   const heading = [summary.title, summary.version, summary.environment].filter(Boolean).join(' · ');
   const lines = [
     `━━ ${heading} ━━ run ${summary.runId}`,
@@ -51,6 +52,7 @@ export function renderSummaryText(summary: SummaryView): string {
       `  ${phase.ref.padStart(2)}  ${bar} ${phase.progress.resolved}/${phase.progress.total}  ${phase.title}${failed}`,
     );
   }
+  if (link) lines.push(`Web page: ${link}`);
   return lines.join('\n');
 }
 
@@ -62,7 +64,8 @@ export function renderSectionText(section: SectionView): string {
 
 function renderItemLine(item: ItemView): string {
   const indent = '  '.repeat(item.depth + 1);
-  const optional = item.required || item.kind === 'input' || /\(optional\)/i.test(item.text) ? '' : ' (optional)';
+  const optional =
+    item.required || item.kind === 'input' || /\(optional\)/i.test(item.text) ? '' : ' (optional)';
   const hint = item.hint ? `  → /deploy ${item.hint}` : '';
   return `${indent}${MARK[item.status]} ${item.ref} ${item.text}${optional}${itemOutcome(item)}${hint}`;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../../logger.js';
+import type { RunLinks } from '../../report/chat.js';
 import { viewRun } from '../../runs/view.js';
 import { type ChatDeps, handleDeployText, type Reply } from '../handle.js';
 import { changedParts } from '../publisher.js';
@@ -59,7 +60,7 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
           },
           text,
         );
-        write(renderReply(reply));
+        write(renderReply(reply, deps.links));
       } catch (error) {
         logger.error({ err: error, line }, 'command failed');
         write('Something went wrong on our side; that command changed nothing. The log has the details.');
@@ -70,15 +71,18 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
   lines.close();
 }
 
-/** What the terminal shows for a reply: the notice, then the parts of the run it should see. */
-export function renderReply(reply: Reply): string {
+/** What the terminal shows for a reply: the notice, the parts of the run it should see, then any report. */
+export function renderReply(reply: Reply, links?: RunLinks): string {
   const blocks: string[] = [];
   if (reply.notice) blocks.push(reply.notice);
   if (reply.run) {
     const now = new Date();
-    const next = renderRunText(viewRun(reply.run, now));
-    const previous = reply.previous && !reply.showAll ? renderRunText(viewRun(reply.previous, now)) : null;
+    const link = links?.link(reply.run.id) ?? null;
+    const next = renderRunText(viewRun(reply.run, now), { link });
+    const previous =
+      reply.previous && !reply.showAll ? renderRunText(viewRun(reply.previous, now), { link }) : null;
     for (const part of changedParts(previous, next)) blocks.push(part.payload);
   }
+  if (reply.report) blocks.push(reply.report);
   return blocks.length > 0 ? blocks.join('\n\n') : '(no change: that was already done)';
 }
