@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'wrong_kind'
   | 'bad_value'
+  | 'no_escalation'
+  | 'stale_page'
   | 'config_invalid'
   | 'database_busy';
 

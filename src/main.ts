@@ -5,10 +5,13 @@ import { runTerminal } from './chat/terminal/terminal.js';
 import type { Config } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
+import { escalationHandlers } from './escalation/escalator.js';
+import { type Notifier, pagerDutyNotifier, terminalNotifier, webhookNotifier } from './escalation/notify.js';
 import { loadChecklists } from './loadChecklists.js';
 import { loadOncall } from './loadOncall.js';
 import type { Logger } from './logger.js';
 import { RunService } from './runs/service.js';
+import { TimerWorker } from './timers/worker.js';
 
 export interface StartOptions {
   config: Config;
@@ -33,23 +36,52 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
       { database: database.kind, checklists: library.checklists.map((checklist) => checklist.name) },
       'shipcheck ready',
     );
-    const deps = { runs: new RunService(database.db), library, directory };
-    if (config.slack) {
-      await runSlack(options, deps, database);
-      return;
-    }
-    await runTerminal({
-      deps,
-      input: options.input,
-      output: options.output,
-      interactive: Boolean(options.input.isTTY),
-      user: config.terminalUser,
+    const runs = new RunService(database.db);
+    const deps = { runs, library, directory };
+    // Escalation steps, deadlines and reminders fire from here, whichever channel is open.
+    const notifiers = [
+      terminalNotifier((text) => options.output.write(`\n${text}\n`)),
+      ...externalNotifiers(logger),
+    ];
+    const timers = new TimerWorker({
+      db: database.db,
+      handlers: escalationHandlers({ runs, directory, notifiers }),
       logger,
-      bannerDetail: describeDatabase(config, database),
     });
+    timers.start();
+    try {
+      if (config.slack) {
+        await runSlack(options, deps, database);
+        return;
+      }
+      await runTerminal({
+        deps,
+        input: options.input,
+        output: options.output,
+        interactive: Boolean(options.input.isTTY),
+        user: config.terminalUser,
+        logger,
+        bannerDetail: describeDatabase(config, database),
+      });
+    } finally {
+      await timers.stop();
+    }
   } finally {
     await database.close();
   }
+}
+
+/** PagerDuty and a signed webhook, when their settings are in the environment. */
+function externalNotifiers(logger: Logger): Notifier[] {
+  const notifiers: Notifier[] = [];
+  const routingKey = process.env.PAGERDUTY_ROUTING_KEY;
+  if (routingKey) {
+    const url = process.env.PAGERDUTY_EVENTS_URL || 'https://events.pagerduty.com/v2/enqueue';
+    notifiers.push(pagerDutyNotifier(routingKey, url, logger));
+  }
+  const webhook = process.env.SHIPCHECK_WEBHOOK_URL;
+  if (webhook) notifiers.push(webhookNotifier(webhook, process.env.SHIPCHECK_WEBHOOK_SECRET ?? '', logger));
+  return notifiers;
 }
 
 /** Slack until told to stop; then no new interactions, and the ones in hand finish before the database closes. */

@@ -1,4 +1,4 @@
-import type { RunCommand } from '../runs/types.js';
+import type { RunCommand, Severity } from '../runs/types.js';
 
 /** What a `/deploy …` line asks for, the same on every platform. */
 export type ChatCommand =
@@ -12,7 +12,9 @@ export type ChatCommand =
   /** The run's report again: the run named, else the active one, else the channel's latest. */
   | { kind: 'report'; runId: string | null }
   /** Recent runs here, with the median duration and the items most often skipped or failed. */
-  | { kind: 'history'; checklist: string | null; limit: number | null };
+  | { kind: 'history'; checklist: string | null; limit: number | null }
+  /** Who is on call now, per rotation and role. */
+  | { kind: 'oncall' };
 
 export type ParsedLine = { ok: true; command: ChatCommand } | { ok: false; message: string };
 
@@ -34,6 +36,10 @@ const USAGE: Record<string, Usage> = {
   decide: { syntax: 'decide <ref> <option>', summary: 'answer a decision: decide 4.5 keep' },
   signoff: { syntax: 'signoff <ref>', summary: 'sign off an item as yourself (your role must match)' },
   assign: { syntax: 'assign <role> <@person>', summary: 'give someone a role for this run' },
+  escalate: { syntax: 'escalate [P0|P1|P2|P3] <reason>', summary: 'page the on-call path now' },
+  ack: { syntax: 'ack', summary: 'acknowledge the open escalation: you own it, the paging stops' },
+  resolve: { syntax: 'resolve', summary: 'close the open escalation' },
+  oncall: { syntax: 'oncall', summary: 'who is on call now, per rotation and role' },
   'run-checks': {
     syntax: 'run-checks [<ref>|<phase>|all]',
     summary: 'run the automated checks now and record their results',
@@ -157,6 +163,25 @@ export function parseDeployCommand(text: string): ParsedLine {
     case 'sign-off':
       if (args.length !== 1) return usageError('name one sign-off item.', 'signoff');
       return run({ type: 'signoff', ref: args[0] as string });
+    case 'escalate':
+    case 'page':
+    case 'help-me': {
+      const [first, ...others] = args;
+      const severity = first && /^p[0-3]$/i.test(first) ? (first.toUpperCase() as Severity) : undefined;
+      const reason = (severity ? others : args).join(' ').trim();
+      if (!reason) return usageError('say what is wrong.', 'escalate');
+      return run(severity ? { type: 'escalate', reason, severity } : { type: 'escalate', reason });
+    }
+    case 'ack':
+    case 'acknowledge':
+      if (args.length > 0) return usageError(`unexpected “${rest}”.`, 'ack');
+      return run({ type: 'ack' });
+    case 'resolve':
+      if (args.length > 0) return usageError(`unexpected “${rest}”.`, 'resolve');
+      return run({ type: 'resolve' });
+    case 'oncall':
+    case 'on-call':
+      return { ok: true, command: { kind: 'oncall' } };
     case 'run-checks':
     case 'checks': {
       if (args.length > 1) return usageError('name one item, one phase, or all.', 'run-checks');

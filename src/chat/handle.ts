@@ -1,5 +1,6 @@
 import type { ChecklistLibrary } from '../checklist/library.js';
 import type { CheckSpec } from '../checklist/types.js';
+import { describeOnCall } from '../escalation/oncall.js';
 import type { PeopleDirectory } from '../escalation/oncallFile.js';
 import { chatReport, historyText, type RunLinks, runToReport } from '../report/chat.js';
 import type { RunHistory } from '../report/historyService.js';
@@ -71,6 +72,8 @@ export async function handleCommand(
       return quiet(helpFor(command.topic));
     case 'list':
       return quiet(await listText(deps, context));
+    case 'oncall':
+      return quiet(oncallText(deps));
     case 'start': {
       const checklist = deps.library.find(command.checklist);
       if (!checklist) return quiet(unknownChecklistText(deps.library, command.checklist));
@@ -178,6 +181,14 @@ async function resolveRun(
     active ??
     'no run is active in this channel. /deploy start <checklist> begins one; /deploy list shows them.'
   );
+}
+
+function oncallText(deps: ChatDeps): string {
+  const directory = deps.directory;
+  if (!directory || directory.people.length === 0) {
+    return 'nobody is on call here yet: list people, roles and rotations in checklists/oncall.yaml.';
+  }
+  return describeOnCall(directory, new Date());
 }
 
 function unknownChecklistText(library: ChecklistLibrary, name: string): string {

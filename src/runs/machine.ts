@@ -1,5 +1,14 @@
 import type { ChecklistItem } from '../checklist/types.js';
 import type { ErrorCode } from '../errors.js';
+import {
+  automaticEscalation,
+  decideAck,
+  decideEscalate,
+  decidePage,
+  decideResolveEscalation,
+  evolveEscalation,
+  resolveOnEnd,
+} from './escalationRules.js';
 import type {
   Actor,
   CheckOutcome,
@@ -30,7 +39,13 @@ export function decide(state: RunState | null, command: Command, now: Date, acto
   }
   if (!state) return reject('run_not_found', 'there is no such run.');
   if (state.status !== 'active') return reject('run_finished', finishedSentence(state));
-  return decideOnActiveRun(state, command, now, actor);
+  const decision = decideOnActiveRun(state, command, now, actor);
+  if (!decision.ok) return decision;
+  const consequences = [
+    automaticEscalation(state, decision.events, itemIndex(state)),
+    resolveOnEnd(state, decision.events),
+  ];
+  return accept([...decision.events, ...consequences.filter((event): event is RunEvent => event !== null)]);
 }
 
 const NOBODY: Actor = { name: '', roles: null };
@@ -49,6 +64,21 @@ function decideOnActiveRun(state: RunState, command: RunCommand, _now: Date, act
       return decideAssign(state, command.role, command.person, actor);
     case 'record_checks':
       return decideCheckResults(state, command.results);
+    case 'escalate':
+      return decideEscalate(state, command.reason, command.severity, command.trigger ?? 'manual');
+    case 'ack':
+      return decideAck(state, actor, formatClock);
+    case 'resolve':
+      return decideResolveEscalation(state);
+    case 'page':
+      return decidePage(
+        state,
+        command.escalationId,
+        command.step,
+        command.round,
+        command.targets,
+        command.next,
+      );
     case 'uncheck': {
       const found = findItem(state, command.ref);
       if (!found.ok) return found;
@@ -424,6 +454,10 @@ export function applyEvents(state: RunState, events: RunEvent[], actor: string, 
           : { status: itemStatus, reason, value: valueOf(event, actor), actor, at };
       continue;
     }
+    if (event.type.startsWith('escalation_')) {
+      next.escalation = evolveEscalation(next, event, actor, at);
+      continue;
+    }
     if (event.type === 'role_assigned') {
       next.assignments = {
         ...next.assignments,
@@ -475,6 +509,7 @@ export function initialState(command: StartCommand, actor: string, at: Date): Ru
     endedBy: null,
     endReason: null,
     assignments: {},
+    escalation: null,
     items,
   };
 }

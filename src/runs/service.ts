@@ -1,6 +1,7 @@
 import type { Checklist } from '../checklist/types.js';
 import type { Database } from '../db/client.js';
 import type { ErrorCode } from '../errors.js';
+import { timersFor } from '../escalation/schedule.js';
 import { newRunId } from './ids.js';
 import { applyEvents, decide, initialState } from './machine.js';
 import * as store from './store.js';
@@ -72,6 +73,7 @@ export class RunService {
           at: now,
         });
         await store.appendEvents(tx, state.id, commandId, actor, decision.events, now);
+        await store.insertTimers(tx, timersFor(state, decision.events, now), now);
       });
     } catch (error) {
       // Lost a race: the same request delivered twice, or another start in this channel got there first.
@@ -140,6 +142,11 @@ export class RunService {
       await store.appendEvents(tx, runId, commandId, actor, decision.events, now);
       await store.updateItems(tx, next, changedKeys(decision.events));
       await store.updateRun(tx, next, now);
+      if (next.escalation && decision.events.some((event) => event.type.startsWith('escalation_'))) {
+        await store.saveEscalation(tx, runId, next.escalation);
+      }
+      // Timers are written with the events that need them: a page is never scheduled without its cause.
+      await store.insertTimers(tx, timersFor(next, decision.events, now), now);
       return {
         accepted: true,
         rejection: null,
@@ -158,7 +165,8 @@ export class RunService {
 
   async #stateOf(db: Database, header: store.RunHeader): Promise<RunState> {
     const checklist = await this.#checklistOf(db, header.id);
-    return store.toRunState(header, checklist, await store.selectItems(db, header.id));
+    const items = await store.selectItems(db, header.id);
+    return store.toRunState(header, checklist, items, await store.selectOpenEscalation(db, header.id));
   }
 
   /** A run's frozen checklist never changes, so it is read once and kept (a 200-item one is ~100 kB of JSON). */

@@ -1,8 +1,16 @@
-import { and, asc, desc, eq, max } from 'drizzle-orm';
+import { and, asc, desc, eq, max, ne } from 'drizzle-orm';
 import type { Checklist } from '../checklist/types.js';
 import type { Database } from '../db/client.js';
-import { runCommands, runEvents, runItems, runs } from '../db/schema.js';
-import type { ItemState, ItemStatus, RunEvent, RunState, RunStatus } from './types.js';
+import { escalations, runCommands, runEvents, runItems, runs, timers } from '../db/schema.js';
+import type {
+  EscalationState,
+  ItemState,
+  ItemStatus,
+  RunEvent,
+  RunState,
+  RunStatus,
+  Severity,
+} from './types.js';
 
 /** The drizzle queries of the run service. Every function takes the transaction it must run in. */
 
@@ -101,7 +109,12 @@ export async function selectCommandByKey(db: Database, key: string): Promise<Sto
   return rows[0];
 }
 
-export function toRunState(row: RunHeader, checklist: Checklist, itemRows: ItemRow[]): RunState {
+export function toRunState(
+  row: RunHeader,
+  checklist: Checklist,
+  itemRows: ItemRow[],
+  escalation: EscalationState | null = null,
+): RunState {
   const items: Record<string, ItemState> = {};
   for (const item of itemRows) {
     items[item.key] = {
@@ -127,6 +140,7 @@ export function toRunState(row: RunHeader, checklist: Checklist, itemRows: ItemR
     endedBy: row.endedBy,
     endReason: row.endReason,
     assignments: row.assignments,
+    escalation,
     items,
   };
 }
@@ -276,4 +290,76 @@ export function isUniqueViolation(error: unknown): boolean {
     if ((current as { code?: unknown }).code === '23505') return true;
   }
   return false;
+}
+
+export async function selectOpenEscalation(db: Database, runId: string): Promise<EscalationState | null> {
+  const rows = await db
+    .select()
+    .from(escalations)
+    .where(and(eq(escalations.runId, runId), ne(escalations.status, 'resolved')));
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    id: row.id,
+    status: row.status as EscalationState['status'],
+    severity: row.severity as Severity,
+    policy: row.policy,
+    reason: row.reason,
+    trigger: row.trigger as EscalationState['trigger'],
+    openedBy: row.openedBy,
+    openedAt: row.openedAt,
+    step: row.step,
+    round: row.round,
+    pages: row.pages,
+    nextPageAt: row.nextPageAt,
+    ackedBy: row.ackedBy,
+    ackedAt: row.ackedAt,
+    resolvedBy: row.resolvedBy,
+    resolvedAt: row.resolvedAt,
+  };
+}
+
+export async function saveEscalation(
+  tx: Database,
+  runId: string,
+  escalation: EscalationState,
+): Promise<void> {
+  const values = {
+    id: escalation.id,
+    runId,
+    status: escalation.status,
+    severity: escalation.severity,
+    policy: escalation.policy,
+    reason: escalation.reason,
+    trigger: escalation.trigger,
+    openedBy: escalation.openedBy,
+    openedAt: escalation.openedAt,
+    step: escalation.step,
+    round: escalation.round,
+    pages: escalation.pages,
+    nextPageAt: escalation.nextPageAt,
+    ackedBy: escalation.ackedBy,
+    ackedAt: escalation.ackedAt,
+    resolvedBy: escalation.resolvedBy,
+    resolvedAt: escalation.resolvedAt,
+  };
+  const { id: _id, runId: _runId, ...changes } = values;
+  await tx.insert(escalations).values(values).onConflictDoUpdate({ target: escalations.id, set: changes });
+}
+
+export interface NewTimer {
+  key: string;
+  runId: string | null;
+  kind: string;
+  payload: unknown;
+  dueAt: Date;
+}
+
+/** Timers have deterministic keys: scheduling the same one twice keeps the first. */
+export async function insertTimers(tx: Database, jobs: NewTimer[], at: Date): Promise<void> {
+  if (jobs.length === 0) return;
+  await tx
+    .insert(timers)
+    .values(jobs.map((job) => ({ ...job, createdAt: at })))
+    .onConflictDoNothing({ target: timers.key });
 }

@@ -32,6 +32,8 @@ export interface RunState {
   endReason: string | null;
   /** Roles given to people for this run only: role → actors. */
   assignments: Record<string, string[]>;
+  /** The escalation not yet resolved, if any (a run has at most one at a time). */
+  escalation: EscalationState | null;
   items: Record<string, ItemState>;
 }
 
@@ -51,7 +53,60 @@ export type RunCommand =
   | { type: 'record_checks'; results: CheckOutcome[] }
   | { type: 'complete' }
   | { type: 'abort'; reason: string }
-  | { type: 'rollback'; reason: string };
+  | { type: 'rollback'; reason: string }
+  | { type: 'escalate'; reason: string; severity?: Severity; trigger?: EscalationTrigger }
+  | { type: 'ack' }
+  | { type: 'resolve' }
+  /** Issued by the escalation timer: page the step's targets, and when the next step is due. */
+  | {
+      type: 'page';
+      escalationId: string;
+      step: number;
+      round: number;
+      targets: PageTarget[];
+      next: NextPage | null;
+    };
+
+export type Severity = 'P0' | 'P1' | 'P2' | 'P3';
+export type EscalationTrigger =
+  | 'manual'
+  | 'item_failed'
+  | 'check_failed'
+  | 'phase_overdue'
+  | 'rollback_criterion'
+  | 'stalled';
+
+/** Someone (or a channel) a page goes to, with how each platform reaches them. */
+export type PageTarget =
+  | { person: string; name: string; via: string; slack?: string; discord?: string; terminal?: string }
+  | { channel: string; via: string };
+
+export interface NextPage {
+  step: number;
+  round: number;
+  /** ISO time. */
+  dueAt: string;
+}
+
+export interface EscalationState {
+  id: string;
+  status: 'open' | 'acknowledged' | 'resolved';
+  severity: Severity;
+  policy: string | null;
+  reason: string;
+  trigger: EscalationTrigger;
+  openedBy: string;
+  openedAt: Date;
+  /** The next step and round to page. */
+  step: number;
+  round: number;
+  pages: number;
+  nextPageAt: Date | null;
+  ackedBy: string | null;
+  ackedAt: Date | null;
+  resolvedBy: string | null;
+  resolvedAt: Date | null;
+}
 
 export interface StartCommand {
   type: 'start';
@@ -85,6 +140,26 @@ export type RunEvent =
   | { type: 'item_decided'; key: string; option: string }
   | { type: 'item_signed'; key: string; role: string }
   | { type: 'role_assigned'; role: string; person: string }
+  | {
+      type: 'escalation_opened';
+      escalationId: string;
+      severity: Severity;
+      policy: string | null;
+      reason: string;
+      trigger: EscalationTrigger;
+    }
+  /** A further reason while an escalation is already open: recorded, not paged again. */
+  | { type: 'escalation_noted'; escalationId: string; reason: string; trigger: EscalationTrigger }
+  | {
+      type: 'escalation_paged';
+      escalationId: string;
+      step: number;
+      round: number;
+      targets: PageTarget[];
+      next: NextPage | null;
+    }
+  | { type: 'escalation_acknowledged'; escalationId: string }
+  | { type: 'escalation_resolved'; escalationId: string }
   /** A check ran: a pass ticks the item, a failure marks it failed with the detail. */
   | { type: 'check_ran'; key: string; ok: boolean; value: string | null; latencyMs: number; detail: string }
   | { type: 'run_completed' }

@@ -50,6 +50,16 @@ export interface SummaryView {
   progress: Progress;
   /** Required items still open or failed: what stands between the run and "complete". */
   blocking: number;
+  /** The open escalation: why, who owns it, and when the next page goes out. */
+  escalation: {
+    id: string;
+    severity: string;
+    reason: string;
+    status: 'open' | 'acknowledged';
+    ackedBy: string | null;
+    nextPageAt: Date | null;
+    pages: number;
+  } | null;
   phases: PhaseView[];
 }
 
@@ -145,6 +155,18 @@ export function viewRun(state: RunState, now: Date | null = null): RunView {
       endReason: state.endReason,
       progress: progressOf(state, state.checklist.items),
       blocking,
+      escalation:
+        state.escalation && state.escalation.status !== 'resolved'
+          ? {
+              id: state.escalation.id,
+              severity: state.escalation.severity,
+              reason: state.escalation.reason,
+              status: state.escalation.status,
+              ackedBy: state.escalation.ackedBy,
+              nextPageAt: state.escalation.nextPageAt,
+              pages: state.escalation.pages,
+            }
+          : null,
       phases,
     },
     sections,

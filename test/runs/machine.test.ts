@@ -365,7 +365,18 @@ describe('decide: skip, fail and na', () => {
 
   it('failing a group does not touch its children', () => {
     const events = accepted(decide(started(), { type: 'fail', ref: '1.2', detail: 'db down' }, minutes(1)));
-    expect(events).toEqual([{ type: 'item_failed', key: itemAt('1.2').key, detail: 'db down' }]);
+    // A failed required item also opens an escalation, in the same decision.
+    expect(events).toEqual([
+      { type: 'item_failed', key: itemAt('1.2').key, detail: 'db down' },
+      {
+        type: 'escalation_opened',
+        escalationId: 'k7q2mz9p-e2',
+        severity: 'P1',
+        policy: null,
+        reason: 'item 1.2 failed: db down',
+        trigger: 'item_failed',
+      },
+    ]);
   });
 
   it('na needs no reason and a second na on the same item is refused', () => {

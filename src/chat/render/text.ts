@@ -44,6 +44,16 @@ export function renderSummaryText(summary: SummaryView, link: string | null = nu
   } else {
     lines.push('Every required item is resolved: /deploy complete finishes the run');
   }
+  const escalation = summary.escalation;
+  if (escalation) {
+    const owner =
+      escalation.status === 'acknowledged'
+        ? `acknowledged by ${escalation.ackedBy ?? 'someone'}`
+        : escalation.nextPageAt
+          ? `${escalation.pages} page${escalation.pages === 1 ? '' : 's'} sent, next at ${formatClock(escalation.nextPageAt)} · /deploy ack to own it`
+          : `${escalation.pages} pages sent, path exhausted · /deploy ack to own it`;
+    lines.push(`🚨 ${escalation.severity} escalation: ${escalation.reason} · ${owner}`);
+  }
   for (const phase of summary.phases) {
     const bar = progressBar(phase.progress);
     const failed = phase.progress.failed > 0 ? ` · ${phase.progress.failed} failed` : '';

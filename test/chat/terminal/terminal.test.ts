@@ -107,8 +107,10 @@ describe('the terminal channel', () => {
       'note_added',
       'item_na',
       'item_failed',
+      'escalation_opened',
       'item_checked',
       'run_completed',
+      'escalation_resolved',
     ]);
     expect(events.every((event) => event.actor === '@ana')).toBe(true);
   });

@@ -1,0 +1,173 @@
+import { formatClock, isResolved, itemState } from '../runs/machine.js';
+import type { RunService } from '../runs/service.js';
+import type { PageTarget, RunState, Severity } from '../runs/types.js';
+import type { ClaimedTimer } from '../timers/store.js';
+import type { TimerHandler, TimerOutcome } from '../timers/worker.js';
+import { backoff } from '../timers/worker.js';
+import type { Notice, Notifier } from './notify.js';
+import { resolveTargets } from './oncall.js';
+import type { PeopleDirectory } from './oncallFile.js';
+import { nextStep, type Policy, policyForSeverity } from './policy.js';
+
+/** Shipcheck itself, in the audit trail, for what its timers do. */
+const BOT = { name: '@shipcheck', roles: null };
+
+export interface EscalatorOptions {
+  runs: RunService;
+  directory: PeopleDirectory;
+  /** Where notices go: the run's own chat platform, and any configured paging services. */
+  notifiers: Notifier[];
+}
+
+/**
+ * The handlers of the escalation timers. Every effect on a run is a run command keyed by the timer's
+ * key: if a worker dies after the command committed and the job runs again, the command replays and
+ * nothing is paged twice.
+ */
+export function escalationHandlers(options: EscalatorOptions): Record<string, TimerHandler> {
+  return {
+    escalate: (job, now) => page(options, job, now),
+    deadline: (job, now) => deadline(options, job, now),
+    nudge: (job) => remind(options, job, 'nudge'),
+    remind: (job) => remind(options, job, 'remind'),
+    deliver: (job) => deliver(options, job),
+  };
+}
+
+const DONE: TimerOutcome = { done: true };
+
+/** The policy an escalation follows: the checklist's own when oncall.yaml has it, else the severity's. */
+export function policyFor(directory: PeopleDirectory, run: RunState): Policy {
+  const named = run.escalation?.policy ?? run.checklist.escalation.policy;
+  const own = named && Object.hasOwn(directory.policies, named) ? directory.policies[named] : undefined;
+  const policy = own ?? policyForSeverity(directory, run.escalation?.severity as Severity | undefined, null);
+  // With no policy configured, the run's channel is paged, once.
+  return (
+    policy ?? {
+      name: 'channel-only',
+      repeat: 1,
+      steps: [{ targets: [{ kind: 'channel', channel: 'here' }], waitMinutes: 0 }],
+    }
+  );
+}
+
+async function page(options: EscalatorOptions, job: ClaimedTimer, now: Date): Promise<TimerOutcome> {
+  if (!job.runId) return DONE;
+  const run = await options.runs.get(job.runId);
+  const escalationId = String(job.payload.escalationId);
+  const step = Number(job.payload.step);
+  const round = Number(job.payload.round);
+  if (!run || run.escalation?.id !== escalationId || run.escalation.status !== 'open') return DONE;
+  const policy = policyFor(options.directory, run);
+  const current = policy.steps[step];
+  if (!current) return DONE;
+  const targets: PageTarget[] = resolveTargets(current, options.directory, now).map((target) =>
+    'channel' in target
+      ? { channel: target.channel === 'here' ? run.channelId : target.channel, via: 'channel' }
+      : {
+          person: target.key,
+          name: target.name,
+          via: target.via,
+          ...(target.slack ? { slack: target.slack } : {}),
+          ...(target.discord ? { discord: target.discord } : {}),
+          terminal: target.terminal,
+        },
+  );
+  const after = nextStep(policy, step, round);
+  const next = after
+    ? { ...after, dueAt: new Date(now.getTime() + current.waitMinutes * 60_000).toISOString() }
+    : null;
+  // Refused (stale) when an acknowledgement or an earlier delivery of this job committed first.
+  await options.runs.apply(
+    run.id,
+    { type: 'page', escalationId, step, round, targets, next },
+    BOT,
+    `timer:${job.key}`,
+  );
+  return DONE;
+}
+
+async function deadline(options: EscalatorOptions, job: ClaimedTimer, now: Date): Promise<TimerOutcome> {
+  if (!job.runId) return DONE;
+  const run = await options.runs.get(job.runId);
+  if (run?.status !== 'active') return DONE;
+  const phase = run.checklist.phases.find((candidate) => candidate.key === job.payload.phaseKey);
+  if (!phase) return DONE;
+  const open = openRequiredRefs(run, phase.key);
+  if (open.length === 0) return DONE;
+  const reason = `phase ${phase.ref} “${phase.title}” is past its deadline (${phase.window?.text ?? 'time window'}) with ${open.length} required item${open.length === 1 ? '' : 's'} open: ${open.slice(0, 8).join(', ')}${open.length > 8 ? ', …' : ''}`;
+  void now;
+  await options.runs.apply(
+    run.id,
+    { type: 'escalate', reason, trigger: 'phase_overdue' },
+    BOT,
+    `timer:${job.key}`,
+  );
+  return DONE;
+}
+
+async function remind(
+  options: EscalatorOptions,
+  job: ClaimedTimer,
+  kind: 'nudge' | 'remind',
+): Promise<TimerOutcome> {
+  if (!job.runId) return DONE;
+  const run = await options.runs.get(job.runId);
+  if (run?.status !== 'active') return DONE;
+  const phase =
+    kind === 'nudge'
+      ? run.checklist.phases.find((candidate) => candidate.key === job.payload.phaseKey)
+      : run.checklist.phases.find((candidate) => candidate.ref === job.payload.phaseRef);
+  const open = phase ? openRequiredRefs(run, phase.key) : [];
+  if (phase && open.length === 0) return DONE;
+  const text =
+    kind === 'nudge' && phase
+      ? `⏰ phase ${phase.ref} “${phase.title}” is due at ${phase.window ? formatClock(new Date(run.startedAt.getTime() + phase.window.endMinutes * 60_000)) : 'soon'} and has ${open.length} required item${open.length === 1 ? '' : 's'} open: ${open.slice(0, 8).join(', ')}`
+      : `⏰ reminder (${String(job.payload.text ?? 'scheduled')})${phase ? `: phase ${phase.ref} “${phase.title}” has ${open.length} required items open` : ''}`;
+  return send(options, { kind: 'reminder', run, text, targets: [], escalationId: null, severity: null }, job);
+}
+
+async function deliver(options: EscalatorOptions, job: ClaimedTimer): Promise<TimerOutcome> {
+  if (!job.runId) return DONE;
+  const run = await options.runs.get(job.runId);
+  if (!run) return DONE;
+  const targets = (job.payload.targets ?? []) as PageTarget[];
+  const step = Number(job.payload.step) + 1;
+  const round = Number(job.payload.round) + 1;
+  const escalation = run.escalation;
+  const reason = escalation?.reason ?? 'escalation';
+  const text = `🚨 ${escalation?.severity ?? ''} page (step ${step}${round > 1 ? `, round ${round}` : ''}) for “${run.checklist.title}”${run.version ? ` ${run.version}` : ''}: ${reason}. Acknowledge with /deploy ack.`;
+  return send(
+    options,
+    {
+      kind: 'page',
+      run,
+      text,
+      targets,
+      escalationId: String(job.payload.escalationId),
+      severity: escalation?.severity ?? null,
+    },
+    job,
+  );
+}
+
+/** Every notifier gets the notice; any that failed asks for a retry (the others are idempotent or harmless). */
+async function send(options: EscalatorOptions, notice: Notice, job: ClaimedTimer): Promise<TimerOutcome> {
+  const failures: string[] = [];
+  for (const notifier of options.notifiers) {
+    if (!notifier.accepts(notice)) continue;
+    const result = await notifier.send(notice, job.key);
+    if (result === 'retry') failures.push(notifier.name);
+  }
+  return failures.length > 0
+    ? { retryInMs: backoff(job.attempts), error: `delivery failed: ${failures.join(', ')}` }
+    : DONE;
+}
+
+function openRequiredRefs(run: RunState, phaseKey: string): string[] {
+  return run.checklist.items
+    .filter(
+      (item) => item.phaseKey === phaseKey && item.required && !isResolved(itemState(run, item.key).status),
+    )
+    .map((item) => item.ref);
+}

@@ -1,0 +1,108 @@
+import type { RunEvent, RunState } from '../runs/types.js';
+
+/**
+ * Which durable timers a change needs, derived from its events: pure, so the service can write them in
+ * the same transaction as the events. Keys are deterministic, so a job is never scheduled twice.
+ */
+export interface TimerJob {
+  key: string;
+  runId: string;
+  kind: TimerKind;
+  payload: Record<string, unknown>;
+  dueAt: Date;
+}
+
+export type TimerKind = 'escalate' | 'deadline' | 'nudge' | 'remind' | 'deliver';
+
+/** At most this many cadence reminders per phase, so "every 5 minutes" without an end stays bounded. */
+const MAX_REMINDERS = 24;
+
+export function timersFor(state: RunState, events: RunEvent[], now: Date): TimerJob[] {
+  const jobs: TimerJob[] = [];
+  for (const event of events) {
+    if (event.type === 'run_started') jobs.push(...phaseTimers(state));
+    if (event.type === 'escalation_opened') {
+      jobs.push({
+        key: `escalate:${event.escalationId}:0:0`,
+        runId: state.id,
+        kind: 'escalate',
+        payload: { escalationId: event.escalationId, step: 0, round: 0 },
+        dueAt: now,
+      });
+    }
+    if (event.type === 'escalation_paged') {
+      const at = `${event.escalationId}:${event.step}:${event.round}`;
+      jobs.push({
+        key: `deliver:${at}`,
+        runId: state.id,
+        kind: 'deliver',
+        payload: {
+          escalationId: event.escalationId,
+          step: event.step,
+          round: event.round,
+          targets: event.targets,
+        },
+        dueAt: now,
+      });
+      if (event.next) {
+        const next = event.next;
+        jobs.push({
+          key: `escalate:${event.escalationId}:${next.step}:${next.round}`,
+          runId: state.id,
+          kind: 'escalate',
+          payload: { escalationId: event.escalationId, step: next.step, round: next.round },
+          dueAt: new Date(next.dueAt),
+        });
+      }
+    }
+  }
+  return jobs;
+}
+
+/** A deadline at the end of each phase's window, a nudge shortly before it, and the checklist's reminders. */
+function phaseTimers(state: RunState): TimerJob[] {
+  const jobs: TimerJob[] = [];
+  const start = state.startedAt.getTime();
+  for (const phase of state.checklist.phases) {
+    const end = phase.window?.endMinutes ?? 0;
+    if (end <= 0) continue;
+    const dueAt = new Date(start + end * 60_000);
+    jobs.push({
+      key: `deadline:${state.id}:${phase.key}`,
+      runId: state.id,
+      kind: 'deadline',
+      payload: { phaseKey: phase.key },
+      dueAt,
+    });
+    // Nudge a fifth of the window before the deadline, at most 15 minutes before, never at the start.
+    const lead = Math.min(15, end / 5);
+    if (lead >= 1) {
+      jobs.push({
+        key: `nudge:${state.id}:${phase.key}`,
+        runId: state.id,
+        kind: 'nudge',
+        payload: { phaseKey: phase.key },
+        dueAt: new Date(dueAt.getTime() - lead * 60_000),
+      });
+    }
+  }
+  for (const [index, reminder] of state.checklist.reminders.entries()) {
+    const phase = state.checklist.phases.find((candidate) => candidate.ref === reminder.phaseRef);
+    const from = Math.max(0, phase?.window?.startMinutes ?? 0);
+    const until =
+      reminder.forMinutes ??
+      (phase?.window && phase.window.endMinutes > from ? phase.window.endMinutes - from : null);
+    for (let n = 1; n <= MAX_REMINDERS; n++) {
+      const offset = n * reminder.everyMinutes;
+      if (until !== null && offset > until) break;
+      jobs.push({
+        key: `remind:${state.id}:${index}:${n}`,
+        runId: state.id,
+        kind: 'remind',
+        payload: { phaseRef: reminder.phaseRef, text: reminder.text },
+        dueAt: new Date(start + (from + offset) * 60_000),
+      });
+    }
+  }
+  return jobs;
+}
