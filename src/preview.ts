@@ -1,4 +1,5 @@
 import { renderRunText } from './chat/render/text.js';
+import { renderSlackRun } from './chat/slack/render.js';
 import type { Checklist } from './checklist/types.js';
 import { UserError } from './errors.js';
 import { initialState } from './runs/machine.js';
@@ -25,10 +26,17 @@ export function renderPreview(checklist: Checklist, platform: string): string {
       return renderRunText(view)
         .map((part) => part.payload)
         .join('\n\n');
+    case 'slack':
+      // Each message's Block Kit payload in posting order, ready for Slack's Block Kit Builder.
+      return JSON.stringify(
+        renderSlackRun(view).map((part) => ({ part: `${part.partId}#${part.page}`, ...part.message })),
+        null,
+        2,
+      );
     default:
       throw new UserError(
         'bad_command',
-        `--platform takes text${['slack', 'discord'].includes(platform) ? ` (${platform} previews come with the ${platform} adapter)` : ''}`,
+        `--platform takes text or slack${platform === 'discord' ? ' (discord previews come with the discord adapter)' : ''}`,
       );
   }
 }

@@ -2,13 +2,17 @@
  * Work that follows an acknowledgement, run a few jobs at a time. Platforms want the acknowledgement
  * within three seconds; the work after it (a database transaction, rendering) competes with reading the
  * next requests for the same event loop. Starting each job from a fresh macrotask, and only a few at
- * once, keeps incoming requests answered promptly during a burst. Commands on one run are serialized by
- * its row lock anyway, so more concurrency would only queue inside the database.
+ * once, keeps incoming requests answered promptly during a burst.
+ *
+ * Jobs with the same key (a channel) run one at a time in arrival order, so `/deploy start` followed at
+ * once by `/deploy check 1.1` finds the run it started. Commands on one run are serialized by its row
+ * lock anyway; the key only makes the order the one people typed.
  */
 export class WorkQueue {
   readonly #concurrency: number;
   readonly #onError: (error: unknown) => void;
-  readonly #waiting: (() => Promise<void>)[] = [];
+  readonly #waiting: { key: string | null; job: () => Promise<void> }[] = [];
+  readonly #busyKeys = new Set<string>();
   #running = 0;
   #idleWaiters: (() => void)[] = [];
 
@@ -21,8 +25,8 @@ export class WorkQueue {
     return this.#running + this.#waiting.length;
   }
 
-  push(job: () => Promise<void>): void {
-    this.#waiting.push(job);
+  push(key: string | null, job: () => Promise<void>): void {
+    this.#waiting.push({ key, job });
     this.#next();
   }
 
@@ -33,22 +37,33 @@ export class WorkQueue {
   }
 
   #next(): void {
-    while (this.#running < this.#concurrency && this.#waiting.length > 0) {
-      const job = this.#waiting.shift() as () => Promise<void>;
-      this.#running += 1;
-      setImmediate(() => {
-        job()
-          .catch(this.#onError)
-          .finally(() => {
-            this.#running -= 1;
-            this.#next();
-            if (this.size === 0) {
-              const waiters = this.#idleWaiters;
-              this.#idleWaiters = [];
-              for (const resolve of waiters) resolve();
-            }
-          });
-      });
+    for (let index = 0; index < this.#waiting.length && this.#running < this.#concurrency; ) {
+      const entry = this.#waiting[index] as { key: string | null; job: () => Promise<void> };
+      if (entry.key !== null && this.#busyKeys.has(entry.key)) {
+        index += 1;
+        continue;
+      }
+      this.#waiting.splice(index, 1);
+      this.#start(entry.key, entry.job);
     }
+  }
+
+  #start(key: string | null, job: () => Promise<void>): void {
+    this.#running += 1;
+    if (key !== null) this.#busyKeys.add(key);
+    setImmediate(() => {
+      job()
+        .catch(this.#onError)
+        .finally(() => {
+          this.#running -= 1;
+          if (key !== null) this.#busyKeys.delete(key);
+          this.#next();
+          if (this.size === 0) {
+            const waiters = this.#idleWaiters;
+            this.#idleWaiters = [];
+            for (const resolve of waiters) resolve();
+          }
+        });
+    });
   }
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { App, type Logger as BoltLogger, LogLevel } from '@slack/bolt';
 import type { Database } from '../../db/client.js';
+import { UserError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Clock } from '../clock.js';
 import type { ChatDeps } from '../handle.js';
@@ -96,13 +97,14 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     onError: (error) => logger.error({ err: error }, 'slack interaction failed'),
   });
   let stopping = false;
+  let listening = false;
 
   registerInteractions(app, {
     deps: options.deps,
     api,
     publisher,
     logger,
-    track: (job) => work.push(job),
+    track: (channelId, job) => work.push(channelId || null, job),
   });
   app.error(async (error) => {
     logger.error({ err: error }, 'slack app error');
@@ -121,27 +123,53 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     mode,
     publisher,
     async start() {
-      await app.init();
+      await refusedAs('SLACK_BOT_TOKEN', () => app.init());
       if (mode === 'socket') {
-        await app.start();
+        await refusedAs('SLACK_APP_TOKEN', () => app.start());
         logger.info({ platform: SLACK_PLATFORM, mode }, 'connected to Slack');
+        listening = true;
         return { port: null };
       }
       const server = (await app.start({ port: options.port, host: options.host ?? '0.0.0.0' })) as Server;
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : options.port;
       logger.info({ platform: SLACK_PLATFORM, mode, port }, 'listening for Slack');
+      listening = true;
       return { port };
     },
     idle,
     async stop() {
       if (stopping) return;
       stopping = true;
-      await app.stop();
+      if (listening) await app.stop();
       await idle();
     },
   };
 }
+
+/** A token Slack refuses is a setting to fix, said in one line, not a stack trace. */
+async function refusedAs<T>(variable: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const code = (error as { data?: { error?: unknown } }).data?.error;
+    if (typeof code === 'string' && REFUSED_TOKEN.has(code)) {
+      throw new UserError(
+        'config_invalid',
+        `Slack refused ${variable} (${code}): copy it again from the app's settings.`,
+      );
+    }
+    throw error;
+  }
+}
+
+const REFUSED_TOKEN = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'not_allowed_token_type',
+]);
 
 /** Bolt's logger interface on top of the process logger, so its lines come out as the same JSON. */
 function boltLogger(logger: Logger): BoltLogger {

@@ -52,8 +52,8 @@ export interface InteractionEnv {
   api: SlackApi;
   publisher: RunPublisher<SlackMessage>;
   logger: Logger;
-  /** Runs work after the acknowledgement, and remembers it until it is done. */
-  track(work: () => Promise<void>): void;
+  /** Runs work after the acknowledgement, in arrival order per channel, and remembers it until it is done. */
+  track(channelId: string, work: () => Promise<void>): void;
 }
 
 const SORRY =
@@ -77,24 +77,26 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
   // The app receives only its own commands, so any command name works (`/deploy`, or another in a test app).
   app.command(/.*/, async (args) => {
     await args.ack();
-    env.track(() => onSlashCommand(env, args));
+    env.track(args.command.channel_id, () => onSlashCommand(env, args));
   });
 
   app.action<BlockAction<OverflowAction>>(ACTION.item, async ({ ack, body, action }) => {
     await ack();
-    env.track(() => onItemChoice(env, body, action, action.selected_option?.value ?? ''));
+    env.track(audienceOf(body).channelId, () =>
+      onItemChoice(env, body, action, action.selected_option?.value ?? ''),
+    );
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.itemButton, async ({ ack, body, action }) => {
     await ack();
-    env.track(() => onItemChoice(env, body, action, action.value ?? ''));
+    env.track(audienceOf(body).channelId, () => onItemChoice(env, body, action, action.value ?? ''));
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.complete, async ({ ack, body, action, respond }) => {
     await ack();
     const audience = audienceOf(body, respond);
     const runId = action.value ?? '';
-    env.track(() =>
+    env.track(audience.channelId, () =>
       runAndShow(env, body.user, audience, runId, { type: 'complete' }, actionKey(body, action)),
     );
   });
@@ -103,13 +105,16 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     await ack();
     const audience = audienceOf(body, respond);
     const context: ModalContext = { runId: action.value ?? '', channelId: audience.channelId };
-    env.track(() => openModal(env, audience, body.trigger_id, endModal(`run ${context.runId}`, context)));
+    env.track(audience.channelId, () =>
+      openModal(env, audience, body.trigger_id, endModal(`run ${context.runId}`, context)),
+    );
   });
 
   for (const actionId of [ACTION.runChecks, ACTION.escalate]) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, respond }) => {
       await ack();
-      env.track(() => tell(env, audienceOf(body, respond), NOT_YET[actionId] as string));
+      const audience = audienceOf(body, respond);
+      env.track(audience.channelId, () => tell(env, audience, NOT_YET[actionId] as string));
     });
   }
 
@@ -121,7 +126,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     if (!context?.item) return;
     const audience = { channelId: context.channelId, userId: body.user.id };
     const command: RunCommand = { type: 'set', ref: context.item, value };
-    env.track(() =>
+    env.track(audience.channelId, () =>
       runAndShow(env, body.user, audience, context.runId, command, `slack:view:${body.view.id}`),
     );
   });
@@ -141,7 +146,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     await ack();
     if (!context) return;
     const audience = { channelId: context.channelId, userId: body.user.id };
-    env.track(() =>
+    env.track(audience.channelId, () =>
       runAndShow(
         env,
         body.user,
@@ -245,7 +250,9 @@ async function onReasonSubmitted(
       : { type: 'fail', ref: context.item, detail: reason };
   const audience = { channelId: context.channelId, userId: body.user.id };
   // A view is submitted once; a redelivery of that submission carries the same view id.
-  env.track(() => runAndShow(env, body.user, audience, context.runId, command, `slack:view:${body.view.id}`));
+  env.track(audience.channelId, () =>
+    runAndShow(env, body.user, audience, context.runId, command, `slack:view:${body.view.id}`),
+  );
 }
 
 /** Applies a command to a named run for the person who clicked, then shows what changed. */

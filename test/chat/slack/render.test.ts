@@ -6,6 +6,7 @@ import { endModal, failModal, skipModal } from '../../../src/chat/slack/modals.j
 import { itemLine, PAGE_ITEMS, renderNotice, renderSlackRun } from '../../../src/chat/slack/render.js';
 import type { Checklist } from '../../../src/checklist/types.js';
 import { loadChecklists } from '../../../src/loadChecklists.js';
+import { renderPreview } from '../../../src/preview.js';
 import { initialState } from '../../../src/runs/machine.js';
 import type { ItemStatus, RunState } from '../../../src/runs/types.js';
 import { viewRun } from '../../../src/runs/view.js';
@@ -204,5 +205,17 @@ describe('Slack rendering', () => {
     expect(validateMessage(notice.text, notice.blocks)).toBeNull();
     expect(notice.blocks[0]).toMatchObject({ text: { text: 'unknown command “frobnicate”.' } });
     expect(JSON.stringify(notice.blocks[1])).toContain('```Usage: /deploy &lt;command&gt;');
+  });
+
+  it('previews a run as the Block Kit payloads it would post', async () => {
+    const demo = (await loadChecklists('checklists')).find('demo') as Checklist;
+    const payloads = JSON.parse(renderPreview(demo, 'slack')) as {
+      part: string;
+      text: string;
+      blocks: unknown[];
+    }[];
+    expect(payloads[0]?.part).toBe('summary#0');
+    expect(payloads).toHaveLength(1 + demo.phases.flatMap((phase) => phase.sections).length);
+    for (const payload of payloads) expect(validateMessage(payload.text, payload.blocks)).toBeNull();
   });
 });

@@ -1,4 +1,6 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlackAdapter } from '../../../src/chat/slack/app.js';
 import { loadChecklists } from '../../../src/loadChecklists.js';
 import type { FakeMessage } from '../../fakes/slack/server.js';
 import { itemLineOf, shownText } from '../../fakes/slack/workspace.js';
@@ -63,5 +65,26 @@ describe('Slack over Socket Mode', () => {
     await slack.adapter.idle();
     expect(itemLineOf(sectionWith(channel, '1.2'), '1.2')).toContain('*FAILED* by @ana');
     expect(itemLineOf(sectionWith(channel, '1.2'), '1.2')).toContain('pager never rang');
+  });
+});
+
+describe('starting with a token Slack refuses', () => {
+  it.each([
+    ['socket', 'SLACK_APP_TOKEN'],
+    ['http', 'SLACK_BOT_TOKEN'],
+  ] as const)('%s mode names the variable to fix', async (mode, variable) => {
+    const adapter = createSlackAdapter({
+      deps: { runs: slack.runs, library: await loadChecklists('checklists') },
+      db: database.handle.db,
+      logger: pino({ level: 'silent' }),
+      botToken: mode === 'http' ? 'xoxb-not-the-right-one' : slack.fake.botToken,
+      appToken: mode === 'socket' ? 'xapp-not-the-right-one' : null,
+      signingSecret: mode === 'http' ? 'secret-secret-secret' : null,
+      apiUrl: slack.fake.apiUrl,
+      port: 0,
+      host: '127.0.0.1',
+    });
+    await expect(adapter.start()).rejects.toThrow(`Slack refused ${variable} (invalid_auth)`);
+    await adapter.stop();
   });
 });
