@@ -63,6 +63,34 @@ const environmentSchema = z.object({
     ).optional(),
   ),
   HOST: z.preprocess(emptyAsUnset, z.string().trim().min(1).default('0.0.0.0')),
+  SHIPCHECK_CHECK_TIMEOUT_MS: z.preprocess(
+    emptyAsUnset,
+    z.coerce
+      .number({ message: 'must be milliseconds, e.g. 5000' })
+      .int()
+      .min(100, 'must be at least 100')
+      .max(120_000, 'must be at most 120000')
+      .default(5000),
+  ),
+  SHIPCHECK_ALLOW_HOSTS: z.preprocess(emptyAsUnset, z.string().default('')),
+  PAGERDUTY_ROUTING_KEY: z.preprocess(
+    emptyAsUnset,
+    z.string().trim().min(8, 'must be an Events API v2 integration key').optional(),
+  ),
+  PAGERDUTY_EVENTS_URL: z.preprocess(
+    emptyAsUnset,
+    urlWithScheme(['https:', 'http:'], '(unset it for PagerDuty itself)').default(
+      'https://events.pagerduty.com/v2/enqueue',
+    ),
+  ),
+  SHIPCHECK_WEBHOOK_URL: z.preprocess(
+    emptyAsUnset,
+    urlWithScheme(['https:', 'http:'], 'to receive pages').optional(),
+  ),
+  SHIPCHECK_WEBHOOK_SECRET: z.preprocess(
+    emptyAsUnset,
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
   PORT: z.preprocess(
     emptyAsUnset,
     z.coerce
@@ -91,6 +119,14 @@ function slackPairing(environment: NodeJS.ProcessEnv): string[] {
   return [];
 }
 
+/** A webhook is always signed: a URL without a secret would let anyone forge pages. */
+function webhookPairing(environment: NodeJS.ProcessEnv): string[] {
+  if (environment.SHIPCHECK_WEBHOOK_URL?.trim() && !environment.SHIPCHECK_WEBHOOK_SECRET?.trim()) {
+    return ['SHIPCHECK_WEBHOOK_SECRET must be set with SHIPCHECK_WEBHOOK_URL (the key that signs each page)'];
+  }
+  return [];
+}
+
 function secretStartingWith(prefix: string, what: string) {
   return z
     .string()
@@ -114,6 +150,16 @@ export interface Config {
   port: number;
   /** The address HTTP listens on: every interface by default, as a container platform needs. */
   host: string;
+  checks: {
+    /** Per-check budget. */
+    timeoutMs: number;
+    /** Link-local or metadata host names a check may still reach (normally none). */
+    allowedHosts: string[];
+  };
+  paging: {
+    pagerDuty: { routingKey: string; url: string } | null;
+    webhook: { url: string; secret: string } | null;
+  };
 }
 
 export interface SlackConfig {
@@ -131,7 +177,7 @@ export interface SlackConfig {
  */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
   const parsed = environmentSchema.safeParse(environment);
-  const pairing = slackPairing(environment);
+  const pairing = [...slackPairing(environment), ...webhookPairing(environment)];
   if (!parsed.success || pairing.length > 0) {
     const lines = (parsed.error?.issues ?? []).map((issue) => `${String(issue.path[0])} ${issue.message}`);
     throw new UserError('config_invalid', `configuration: ${[...lines, ...pairing].join('; ')}`);
@@ -156,6 +202,20 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       : null,
     port: env.PORT,
     host: env.HOST,
+    checks: {
+      timeoutMs: env.SHIPCHECK_CHECK_TIMEOUT_MS,
+      allowedHosts: env.SHIPCHECK_ALLOW_HOSTS.split(',')
+        .map((host) => host.trim())
+        .filter(Boolean),
+    },
+    paging: {
+      pagerDuty: env.PAGERDUTY_ROUTING_KEY
+        ? { routingKey: env.PAGERDUTY_ROUTING_KEY, url: env.PAGERDUTY_EVENTS_URL }
+        : null,
+      webhook: env.SHIPCHECK_WEBHOOK_URL
+        ? { url: env.SHIPCHECK_WEBHOOK_URL, secret: env.SHIPCHECK_WEBHOOK_SECRET ?? '' }
+        : null,
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ChatDeps } from './chat/handle.js';
 import { createSlackAdapter } from './chat/slack/app.js';
 import { runTerminal } from './chat/terminal/terminal.js';
+import { createCheckExecutor } from './checks/executor.js';
 import type { Config } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -37,11 +38,12 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
       'shipcheck ready',
     );
     const runs = new RunService(database.db);
-    const deps = { runs, library, directory };
+    const checks = createCheckExecutor({ env: process.env, ...config.checks });
+    const deps = { runs, library, directory, checks };
     // Escalation steps, deadlines and reminders fire from here, whichever channel is open.
     const notifiers = [
       terminalNotifier((text) => options.output.write(`\n${text}\n`)),
-      ...externalNotifiers(logger),
+      ...externalNotifiers(config, logger),
     ];
     const timers = new TimerWorker({
       db: database.db,
@@ -71,17 +73,13 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
   }
 }
 
-/** PagerDuty and a signed webhook, when their settings are in the environment. */
-function externalNotifiers(logger: Logger): Notifier[] {
-  const notifiers: Notifier[] = [];
-  const routingKey = process.env.PAGERDUTY_ROUTING_KEY;
-  if (routingKey) {
-    const url = process.env.PAGERDUTY_EVENTS_URL || 'https://events.pagerduty.com/v2/enqueue';
-    notifiers.push(pagerDutyNotifier(routingKey, url, logger));
-  }
-  const webhook = process.env.SHIPCHECK_WEBHOOK_URL;
-  if (webhook) notifiers.push(webhookNotifier(webhook, process.env.SHIPCHECK_WEBHOOK_SECRET ?? '', logger));
-  return notifiers;
+/** PagerDuty and a signed webhook, when configured. */
+function externalNotifiers(config: Config, logger: Logger): Notifier[] {
+  const { pagerDuty, webhook } = config.paging;
+  return [
+    ...(pagerDuty ? [pagerDutyNotifier(pagerDuty.routingKey, pagerDuty.url, logger)] : []),
+    ...(webhook ? [webhookNotifier(webhook.url, webhook.secret, logger)] : []),
+  ];
 }
 
 /** Slack until told to stop; then no new interactions, and the ones in hand finish before the database closes. */

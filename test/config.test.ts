@@ -24,7 +24,26 @@ describe('loadConfig', () => {
       slack: null,
       port: 3000,
       host: '0.0.0.0',
+      checks: { timeoutMs: 5000, allowedHosts: [] },
+      paging: { pagerDuty: null, webhook: null },
     });
+  });
+
+  it('reads paging settings, and refuses a webhook without a secret', () => {
+    const config = loadConfig({
+      PAGERDUTY_ROUTING_KEY: 'R0123456789abcdef',
+      SHIPCHECK_WEBHOOK_URL: 'https://hooks.example.com/pages',
+      SHIPCHECK_WEBHOOK_SECRET: 'a-long-enough-secret',
+      SHIPCHECK_ALLOW_HOSTS: 'metadata.internal, other.local',
+    });
+    expect(config.paging).toEqual({
+      pagerDuty: { routingKey: 'R0123456789abcdef', url: 'https://events.pagerduty.com/v2/enqueue' },
+      webhook: { url: 'https://hooks.example.com/pages', secret: 'a-long-enough-secret' },
+    });
+    expect(config.checks.allowedHosts).toEqual(['metadata.internal', 'other.local']);
+    expect(configError({ SHIPCHECK_WEBHOOK_URL: 'https://hooks.example.com/x' }).message).toContain(
+      'SHIPCHECK_WEBHOOK_SECRET must be set with SHIPCHECK_WEBHOOK_URL',
+    );
   });
 
   it('uses Postgres and Redis when their URLs are set, and treats empty values as unset', () => {

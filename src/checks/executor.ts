@@ -1,0 +1,24 @@
+import type { CheckExecutor } from '../chat/runChecks.js';
+import { runChecks } from './runner.js';
+
+export interface CheckExecutorOptions {
+  env: Record<string, string | undefined>;
+  timeoutMs: number;
+  allowedHosts: string[];
+}
+
+/** The most checks in flight at once: a section's checks finish in about the time of its slowest one. */
+const MAX_CONCURRENCY = 32;
+
+/** The runner behind the chat layer's CheckExecutor: the checklist's variables first, then the environment. */
+export function createCheckExecutor(options: CheckExecutorOptions): CheckExecutor {
+  return {
+    run(entries, variables) {
+      return runChecks(
+        entries,
+        { variables, env: options.env, timeoutMs: options.timeoutMs, allowedHosts: options.allowedHosts },
+        { concurrency: Math.min(MAX_CONCURRENCY, Math.max(1, entries.length)) },
+      );
+    },
+  };
+}
