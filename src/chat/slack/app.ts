@@ -1,5 +1,5 @@
-import type { Server } from 'node:http';
-import { App, type Logger as BoltLogger, LogLevel } from '@slack/bolt';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Database } from '../../db/client.js';
 import { UserError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -32,6 +32,8 @@ export interface SlackAdapterOptions {
   /** HTTP mode: where Slack's requests arrive (`/slack/events`) and `/healthz` answers. */
   port: number;
   host?: string;
+  /** HTTP mode: false when another server routes requests to `handleHttp` (one server, one port). */
+  listen?: boolean;
   rateLimiter?: RateLimiter;
   rateLimits?: RateLimits;
   /** Minimum time between two edits of one message. */
@@ -46,6 +48,11 @@ export interface SlackAdapter {
   readonly publisher: RunPublisher<SlackMessage>;
   /** Checks the token (auth.test), then connects (Socket Mode) or listens (HTTP; the bound port is returned). */
   start(): Promise<{ port: number | null }>;
+  /**
+   * HTTP mode: Slack's requests as a plain node listener, for a server that routes `POST /slack/events`
+   * here instead of the adapter listening on a port of its own (`listen: false`). Null in Socket Mode.
+   */
+  readonly handleHttp: ((request: IncomingMessage, response: ServerResponse) => void) | null;
   /** Resolves once every interaction received so far is handled and every message edit has been made. */
   idle(): Promise<void>;
   /** Stops taking interactions, finishes the ones in hand and the pending edits. */
@@ -55,30 +62,28 @@ export interface SlackAdapter {
 export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const { logger } = options;
   const mode = options.appToken ? 'socket' : 'http';
+  const boltLog = boltLogger(logger);
+  // HTTP mode: Bolt's receiver checks every request's signature and age (five minutes) before a listener runs.
+  const receiver = options.appToken
+    ? null
+    : new HTTPReceiver({
+        signingSecret: options.signingSecret ?? '',
+        endpoints: [SLACK_EVENTS_PATH],
+        customRoutes: [{ path: '/healthz', method: ['GET'], handler: answerHealthy }],
+        logger: boltLog,
+      });
   const app = new App({
     token: options.botToken,
     ...(options.appToken
       ? { appToken: options.appToken, socketMode: true }
-      : {
-          signingSecret: options.signingSecret ?? '',
-          customRoutes: [
-            {
-              path: '/healthz',
-              method: ['GET'],
-              handler: (_request, response) => {
-                response.writeHead(200, { 'content-type': 'text/plain' });
-                response.end('ok\n');
-              },
-            },
-          ],
-        }),
+      : { receiver: receiver as HTTPReceiver }),
     clientOptions: {
       ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
       // 429s come back to SlackApi, which waits them out per method instead of pausing the whole client.
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
     },
-    logger: boltLogger(logger),
+    logger: boltLog,
     // auth.test runs in start(), where a bad token becomes an error the caller sees.
     deferInitialization: true,
   });
@@ -122,12 +127,30 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   return {
     mode,
     publisher,
+    handleHttp: receiver
+      ? (request, response) => {
+          if (stopping) {
+            // Slack retries a request that fails: the next process (or this one restarted) takes it.
+            response.writeHead(503, { 'retry-after': '1' });
+            response.end();
+            return;
+          }
+          receiver.requestListener(request, response);
+        }
+      : null,
     async start() {
       await refusedAs('SLACK_BOT_TOKEN', () => app.init());
       if (mode === 'socket') {
         await refusedAs('SLACK_APP_TOKEN', () => app.start());
         logger.info({ platform: SLACK_PLATFORM, mode }, 'connected to Slack');
         listening = true;
+        return { port: null };
+      }
+      if (options.listen === false) {
+        logger.info(
+          { platform: SLACK_PLATFORM, mode, path: SLACK_EVENTS_PATH },
+          'taking Slack requests from the router',
+        );
         return { port: null };
       }
       const server = (await app.start({ port: options.port, host: options.host ?? '0.0.0.0' })) as Server;
@@ -145,6 +168,14 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       await idle();
     },
   };
+}
+
+/** Where Slack sends slash commands and interactions in HTTP mode. */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+function answerHealthy(_request: IncomingMessage, response: ServerResponse): void {
+  response.writeHead(200, { 'content-type': 'text/plain' });
+  response.end('ok\n');
 }
 
 /** A token Slack refuses is a setting to fix, said in one line, not a stack trace. */

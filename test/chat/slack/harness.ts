@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { RateLimits } from '../../../src/chat/rateLimiter.js';
@@ -60,6 +62,8 @@ export interface HarnessOptions {
   notInChannel?: string[];
   /** People and roles (oncall.yaml); without it nobody is restricted. */
   directory?: PeopleDirectory;
+  /** HTTP mode: false to route requests from a server of the test's own, as a shared web server would. */
+  listen?: boolean;
 }
 
 /** The real Bolt app on the run service and a test database, pointed at a fresh fake Slack. */
@@ -88,13 +92,16 @@ export async function startSlackHarness(options: HarnessOptions): Promise<SlackH
     apiUrl: fake.apiUrl,
     port: 0,
     host: '127.0.0.1',
+    ...(options.listen === false ? { listen: false } : {}),
     updateIntervalMs: options.updateIntervalMs ?? 20,
     ...(options.rateLimits || options.pacing !== 'slack'
       ? { rateLimits: options.rateLimits ?? GENEROUS_LIMITS }
       : {}),
   });
-  const { port } = await adapter.start();
+  let { port } = await adapter.start();
   if (options.mode === 'socket') await fake.socketConnected();
+  const router = options.listen === false ? await routeTo(adapter) : null;
+  if (router) port = (router.address() as AddressInfo).port;
   const workspace = new SlackWorkspace(
     fake,
     options.mode === 'http'
@@ -109,7 +116,22 @@ export async function startSlackHarness(options: HarnessOptions): Promise<SlackH
     problems,
     async close() {
       await adapter.stop();
+      await new Promise<void>((resolve) => (router ? router.close(() => resolve()) : resolve()));
       await fake.close();
     },
   };
+}
+
+/** A server of its own that hands `POST /slack/events` to the adapter and knows nothing else. */
+async function routeTo(adapter: SlackAdapter): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.method === 'POST' && request.url === '/slack/events' && adapter.handleHttp) {
+      adapter.handleHttp(request, response);
+      return;
+    }
+    response.writeHead(404);
+    response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
 }

@@ -297,6 +297,24 @@ describe('roles', () => {
   });
 });
 
+describe('Slack over HTTP on a shared server', () => {
+  it('takes signed requests routed from another server, and still refuses forged ones', async () => {
+    const routed = await startSlackHarness({ mode: 'http', database, library, listen: false });
+    try {
+      const channel = 'C0ROUTED';
+      const forged = await routed.workspace.slash(USERS.ana, channel, 'start demo', {
+        signature: 'v0=forged',
+      });
+      expect(forged.status).toBe(401);
+      expect((await routed.workspace.slash(USERS.ana, channel, 'start demo v7')).status).toBe(200);
+      await routed.adapter.idle();
+      expect(shownText(routed.fake.messages(channel)[0])).toContain('*Demo deployment* · v7');
+    } finally {
+      await routed.close();
+    }
+  });
+});
+
 /** A second app whose bot is not in `channel`: answers can only go back through response_url. */
 async function withClosedChannel(channel: string, act: (harness: SlackHarness) => Promise<SlackHarness>) {
   const closed = await startSlackHarness({
