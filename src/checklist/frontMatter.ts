@@ -199,7 +199,20 @@ export function splitFrontMatter(source: string): SplitSource {
   if (problems.length > 0) return { ...empty, body, bodyLineOffset, keyLines, problems };
 
   keepReferencesAsWritten(document);
-  const raw = document.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = document.toJS() ?? {};
+  } catch (error) {
+    // An alias to nothing (`title: *oops`) only fails here.
+    const said = error instanceof Error ? error.message : String(error);
+    return {
+      ...empty,
+      body,
+      bodyLineOffset,
+      keyLines,
+      problems: [{ line: 2, message: `front matter is not valid YAML: ${said}` }],
+    };
+  }
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     return {
       ...empty,

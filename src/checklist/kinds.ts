@@ -17,6 +17,8 @@ const BALLOT = /☐\s*([^☐]+?)(?=\s*☐|\s*\(|$)/g;
 const STATUS_OPTIONS = /(✅|⚠️|⚠|❌)\s*([^/✅⚠❌]+)/g;
 const SLASH_OPTIONS =
   /:\s*((?:yes|no|n\/a|keep|rollback|go|no-go|pass|fail)(?:\s*\/\s*(?:yes|no|n\/a|keep|rollback|go|no-go|pass|fail))+)\s*$/i;
+export const ROLE_WORD =
+  /\b(lead|engineer|manager|owner|officer|director|sre|devops|admin(?:istrator)?|team|qa|security|stakeholder|vp|cto|ceo|cio|approver|reviewer|approved by|validated by|signed by|architect|on-call|operator|head)\b/i;
 const SIGNOFF_SECTION = /sign[\s-]?off|approv|authori[sz]/i;
 const SIGNOFF_TEXT = /^(.+?):\s*_{2,}.*\bdate\s*:?\s*_{2,}/i;
 const TARGET =
@@ -38,7 +40,11 @@ export function classifyItem(text: string, sectionTitle: string, details: string
 
 function readSignoff(text: string, sectionTitle: string): SignoffSpec | null {
   const withDate = SIGNOFF_TEXT.exec(text);
-  const inSignoffSection = SIGNOFF_SECTION.test(sectionTitle) && /^[^:]{2,60}:\s*_{2,}/.test(text);
+  // In a sign-off section only a role signs: "Engineering Lead: ____", not "Resolution time: ___ minutes".
+  const inSignoffSection =
+    SIGNOFF_SECTION.test(sectionTitle) &&
+    /^[^:]{2,60}:\s*_{2,}/.test(text) &&
+    ROLE_WORD.test(text.split(':')[0] ?? '');
   if (!withDate && !inSignoffSection) return null;
   const role = (withDate?.[1] ?? text.split(':')[0] ?? '').replace(/[*_]/g, '').trim();
   if (!role) return null;
@@ -53,7 +59,11 @@ function readDecision(text: string): DecisionSpec | null {
   const statuses = [...text.matchAll(STATUS_OPTIONS)].map((match) => cleanOption(`${match[1]} ${match[2]}`));
   if (statuses.length >= 2 && text.includes('/')) return { options: statuses };
   const slash = SLASH_OPTIONS.exec(text);
-  if (slash?.[1]) return { options: slash[1].split('/').map((option) => cleanOption(option)) };
+  if (slash?.[1]) {
+    // "N/A" is one option, not two.
+    const options = slash[1].replace(/\bN\/A\b/gi, 'N\u2044A').split('/');
+    return { options: options.map((option) => cleanOption(option.replace('N\u2044A', 'N/A'))) };
+  }
   return null;
 }
 
@@ -66,9 +76,15 @@ export function readFields(text: string): InputField[] {
   const fields: InputField[] = [];
   const blanks = [...text.matchAll(BLANK_GLOBAL)];
   const target = readTarget(text);
+  // "API latency (p50, p95, p99): ___ms, ___ms, ___ms": the names are listed before the first blank.
+  const listed = /\(([^()]+)\)\s*:?\s*$/
+    .exec(text.slice(0, blanks[0]?.index ?? 0))?.[1]
+    ?.split(',')
+    .map((name) => name.trim());
+  const namesListed = listed && listed.length === blanks.length ? listed : null;
   blanks.forEach((blank, index) => {
     const start = index === 0 ? 0 : (blanks[index - 1]?.index ?? 0) + (blanks[index - 1]?.[0].length ?? 0);
-    const before = text.slice(start, blank.index);
+    const before = namesListed ? (namesListed[index] ?? '') : text.slice(start, blank.index);
     const after = text.slice((blank.index ?? 0) + blank[0].length);
     const name = fieldName(before) || (index === 0 ? 'value' : `value ${index + 1}`);
     const unit = UNIT_AFTER_BLANK.exec(after)?.[1]?.toLowerCase() ?? null;

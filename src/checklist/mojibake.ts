@@ -59,9 +59,24 @@ export function repairMojibake(text: string): string {
     const bytes = toCp1252Bytes(run);
     if (!bytes) return run;
     try {
-      return strictUtf8.decode(bytes);
+      const decoded = strictUtf8.decode(bytes);
+      return isPlausible(decoded) ? decoded : run;
     } catch {
       return run;
     }
   });
+}
+
+/**
+ * What mis-decoding really produces: Latin letters, punctuation, arrows, symbols and emoji. A decode
+ * into IPA or N'Ko (`CAFÉ”` would give `CAFɔ`) means the text was right all along.
+ */
+function isPlausible(decoded: string): boolean {
+  for (const char of decoded) {
+    const code = char.codePointAt(0) ?? 0;
+    const latin = code >= 0xa0 && code <= 0x24f;
+    const symbols = code >= 0x2000;
+    if (!latin && !symbols) return false;
+  }
+  return true;
 }

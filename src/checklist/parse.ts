@@ -12,7 +12,7 @@ import {
 } from './escalationHints.js';
 import { type FrontMatter, splitFrontMatter } from './frontMatter.js';
 import { checkSpecFrom } from './frontMatterChecks.js';
-import { classifyItem } from './kinds.js';
+import { classifyItem, ROLE_WORD } from './kinds.js';
 import { type Block, type ListEntry, parseBlocks } from './markdown.js';
 import { repairMojibake } from './mojibake.js';
 import { parseCriterion, ROLLBACK_CRITERIA_HEADING, ROLLBACK_LEAD_IN } from './rollback.js';
@@ -96,6 +96,8 @@ interface FoundText {
   text: string;
   line: number;
   ordered: boolean;
+  /** A bullet of a list (not a paragraph). */
+  listEntry: boolean;
   leadIn: string | null;
 }
 
@@ -158,7 +160,14 @@ export function readChecklist(source: string, options: ParseOptions): ReadResult
     } else {
       if (block.type === 'code') pendingCode.push(block.content);
       if (block.type === 'paragraph')
-        texts.push({ headings: [...headingStack], text: block.text, line, ordered: false, leadIn: null });
+        texts.push({
+          headings: [...headingStack],
+          text: block.text,
+          line,
+          ordered: false,
+          listEntry: false,
+          leadIn: null,
+        });
       if (block.raw) notes.push({ headings: [...headingStack], markdown: block.raw });
     }
     previous = block;
@@ -229,6 +238,7 @@ function collectEntries(entries: ListEntry[], ordered: boolean, context: Collect
             text: entry.text,
             line,
             ordered,
+            listEntry: true,
             leadIn: context.leadIn,
           });
         }
@@ -429,8 +439,8 @@ function readProse(texts: FoundText[]): {
     const headingText = text.headings.map((heading) => heading.title).join(' ');
     const lastHeading = text.headings.at(-1)?.title ?? '';
     if (
-      text.leadIn !== null &&
-      (ROLLBACK_CRITERIA_HEADING.test(lastHeading) || ROLLBACK_LEAD_IN.test(text.leadIn))
+      text.listEntry &&
+      (ROLLBACK_CRITERIA_HEADING.test(lastHeading) || ROLLBACK_LEAD_IN.test(text.leadIn ?? ''))
     ) {
       rollbackCriteria.push({
         text: text.text,
@@ -464,10 +474,9 @@ function collectRoles(
   };
   for (const item of items) if (item.signoff) add(item.signoff.role, item.line);
   for (const text of texts) {
-    const lastHeading = text.headings.at(-1)?.title ?? '';
-    if (!CONTACTS_HEADING.test(lastHeading)) continue;
+    if (!text.headings.some((heading) => CONTACTS_HEADING.test(heading.title))) continue;
     const label = /^([^:]{2,40}):/.exec(text.text)?.[1];
-    if (label) add(label, text.line);
+    if (label && ROLE_WORD.test(label)) add(label, text.line);
   }
   for (const step of steps) {
     const role = roleInStep(step.text);
@@ -478,9 +487,14 @@ function collectRoles(
 
 function readReminders(phases: ChecklistPhase[]): Checklist['reminders'] {
   const reminders: Checklist['reminders'] = [];
+  const seen = new Set<string>();
   for (const phase of phases) {
     for (const source of [phase.title, ...phase.sections.map((section) => section.title)]) {
       for (const cadence of readCadences(source)) {
+        // A section title includes its parent headings: the same cadence shows up once per sub-section.
+        const identity = `${phase.ref}|${cadence.everyMinutes}|${cadence.forMinutes}`;
+        if (seen.has(identity)) continue;
+        seen.add(identity);
         reminders.push({
           phaseRef: phase.ref,
           everyMinutes: cadence.everyMinutes,

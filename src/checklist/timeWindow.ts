@@ -78,7 +78,7 @@ const PATTERNS: { pattern: RegExp; read: (m: RegExpExecArray) => [number, number
     },
   },
   // "0 minute - go live"
-  { pattern: /\b0\s*minutes?\b|\bgo[\s-]live\b/i, read: () => [0, 0] },
+  { pattern: /\b0\s*minutes?\b/i, read: () => [0, 0] },
   // "Day 1", "Week 1", "Week 2-4", "Month 2"
   {
     pattern: /\b(day|week|month)\s+(\d+)(?:\s*[-–]\s*(\d+))?/i,
@@ -86,7 +86,8 @@ const PATTERNS: { pattern: RegExp; read: (m: RegExpExecArray) => [number, number
       const unit = unitMinutes(m[1] ?? '') ?? 0;
       const first = Number(m[2]);
       const last = m[3] ? Number(m[3]) : first;
-      return [(first - 1) * unit, last * unit];
+      // "Day 0" is the deploy day itself, like "Day 1".
+      return [Math.max(0, first - 1) * unit, Math.max(1, last) * unit];
     },
   },
   // "Every 6 hours for 24 hours", "Daily for 1 week": the window is the "for" part.

@@ -200,7 +200,18 @@ export function readOncallFile(text: string): {
   }));
   if (problems.length > 0) return { directory: null, problems };
   const lineOf = (path: (string | number)[]) => lineAt(document, lineCounter, path);
-  const raw = (document.toJS() ?? {}) as Record<string, unknown>;
+  let raw: Record<string, unknown>;
+  try {
+    raw = (document.toJS() ?? {}) as Record<string, unknown>;
+  } catch (error) {
+    // An alias to nothing (`people: *x`) only fails here.
+    return {
+      directory: null,
+      problems: [
+        { line: 1, message: `not valid YAML: ${error instanceof Error ? error.message : String(error)}` },
+      ],
+    };
+  }
   const parsed = oncallSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -1,4 +1,4 @@
-import { isMap, type LineCounter } from 'yaml';
+import { isMap, isSeq, type LineCounter } from 'yaml';
 
 /** File line of every key path in a YAML document (`checks.health.url` → 12), for errors that point at it. */
 export function keyLinesOf(
@@ -8,6 +8,16 @@ export function keyLinesOf(
 ): Record<string, number> {
   const into: Record<string, number> = {};
   const visit = (node: unknown, prefix: string) => {
+    // List items are addressed by index (`reminders.1.every`), so an error in one points at it.
+    if (isSeq(node)) {
+      node.items.forEach((item, index) => {
+        const range = (item as { range?: number[] } | null)?.range;
+        const path = `${prefix}.${index}`;
+        if (range) into[path] = lineCounter.linePos(range[0] ?? 0).line + lineOffset;
+        visit(item, path);
+      });
+      return;
+    }
     if (!isMap(node)) return;
     for (const pair of node.items) {
       const keyNode = pair.key as { value?: unknown; range?: number[] } | null;

@@ -235,6 +235,8 @@ describe('parseChecklist: the five seeds', () => {
     expect(optional.filter((item) => item.kind === 'input').map((item) => item.ref)).toEqual([
       '2.2',
       ...Array.from({ length: 13 }, (_, index) => `3.${index + 1}`),
+      // "Resolution time: ___ minutes" in the sign-off phase is a value, not a sign-off.
+      '6.9',
     ]);
     expect(optional.filter((item) => item.kind !== 'input').map((item) => item.ref)).toEqual([
       '3.22',
