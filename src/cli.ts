@@ -9,6 +9,7 @@ import { loadChecklists } from './loadChecklists.js';
 import { createLogger } from './logger.js';
 import { startShipcheck } from './main.js';
 import { renderPreview } from './preview.js';
+import { printReport } from './report/cli.js';
 
 const program = new Command()
   .name('shipcheck')
@@ -86,6 +87,15 @@ program
   .action(async (name: string, options: { platform: string }) => {
     const checklist = await findChecklist(name);
     process.stdout.write(`${renderPreview(checklist, options.platform)}\n`);
+  });
+
+program
+  .command('report')
+  .description('print the report of a run: Markdown for a wiki or a pull request, JSON for tools')
+  .argument('<run-id>', 'the run, as chat shows it (run k7q2mz9p)')
+  .option('--format <format>', 'md or json', 'md')
+  .action(async (runId: string, options: { format: string }) => {
+    await printReport(loadConfig(), runId, options.format, process.stdout);
   });
 
 async function findChecklist(nameOrFile: string) {

@@ -100,6 +100,21 @@ const environmentSchema = z.object({
       .max(65_535, PORT_MESSAGE)
       .default(3000),
   ),
+  SHIPCHECK_HTTP: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() ? value.trim().toLowerCase() : undefined),
+    z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
+  ),
+  SHIPCHECK_PUBLIC_URL: z.preprocess(
+    emptyAsUnset,
+    urlWithScheme(
+      ['http:', 'https:'],
+      'where people open the run pages, e.g. https://shipcheck.example.com',
+    ).optional(),
+  ),
+  SHIPCHECK_LINK_SECRET: z.preprocess(
+    emptyAsUnset,
+    z.string().min(16, 'must be at least 16 characters (it signs the links to run pages)').optional(),
+  ),
 });
 
 /** Slack needs the bot token plus one way in: Socket Mode (app token) or HTTP (signing secret). */
@@ -150,6 +165,15 @@ export interface Config {
   port: number;
   /** The address HTTP listens on: every interface by default, as a container platform needs. */
   host: string;
+  /** The run pages and /health on PORT. */
+  web: {
+    /** False with SHIPCHECK_HTTP=off. */
+    enabled: boolean;
+    /** Where people open the pages; null: http://127.0.0.1:PORT. */
+    publicUrl: string | null;
+    /** Signs the links to run pages; null: a random secret kept in the database. */
+    linkSecret: string | null;
+  };
   checks: {
     /** Per-check budget. */
     timeoutMs: number;
@@ -202,6 +226,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       : null,
     port: env.PORT,
     host: env.HOST,
+    web: {
+      enabled: env.SHIPCHECK_HTTP === 'on',
+      publicUrl: env.SHIPCHECK_PUBLIC_URL ?? null,
+      linkSecret: env.SHIPCHECK_LINK_SECRET ?? null,
+    },
     checks: {
       timeoutMs: env.SHIPCHECK_CHECK_TIMEOUT_MS,
       allowedHosts: env.SHIPCHECK_ALLOW_HOSTS.split(',')

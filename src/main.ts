@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { ChatDeps } from './chat/handle.js';
-import { createSlackAdapter } from './chat/slack/app.js';
+import { createSlackAdapter, SLACK_EVENTS_PATH } from './chat/slack/app.js';
 import { runTerminal } from './chat/terminal/terminal.js';
 import { createCheckExecutor } from './checks/executor.js';
 import type { Config } from './config.js';
@@ -8,9 +8,11 @@ import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { escalationHandlers } from './escalation/escalator.js';
 import { type Notifier, pagerDutyNotifier, terminalNotifier, webhookNotifier } from './escalation/notify.js';
+import { startWebFromConfig, type Web } from './http/start.js';
 import { loadChecklists } from './loadChecklists.js';
 import { loadOncall } from './loadOncall.js';
 import type { Logger } from './logger.js';
+import { RunHistory } from './report/historyService.js';
 import { RunService } from './runs/service.js';
 import { TimerWorker } from './timers/worker.js';
 
@@ -27,6 +29,7 @@ export interface StartOptions {
 export async function startShipcheck(options: StartOptions): Promise<void> {
   const { config, logger } = options;
   const database = await openDatabase(config.database);
+  let web: Web | null = null;
   try {
     await migrateDatabase(database);
     const library = await loadChecklists(config.checklistsDir);
@@ -38,8 +41,10 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
       'shipcheck ready',
     );
     const runs = new RunService(database.db);
+    web = await startWebFromConfig(config, database.db, runs, logger);
+    const history = new RunHistory(database.db, library);
     const checks = createCheckExecutor({ env: process.env, ...config.checks });
-    const deps = { runs, library, directory, checks };
+    const deps = { runs, library, directory, history, links: web?.links, checks };
     // Escalation steps, deadlines and reminders fire from here, whichever channel is open.
     const notifiers = [
       terminalNotifier((text) => options.output.write(`\n${text}\n`)),
@@ -53,7 +58,7 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
     timers.start();
     try {
       if (config.slack) {
-        await runSlack(options, deps, database);
+        await runSlack(options, deps, database, web);
         return;
       }
       await runTerminal({
@@ -69,6 +74,7 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
       await timers.stop();
     }
   } finally {
+    await web?.close();
     await database.close();
   }
 }
@@ -83,7 +89,12 @@ function externalNotifiers(config: Config, logger: Logger): Notifier[] {
 }
 
 /** Slack until told to stop; then no new interactions, and the ones in hand finish before the database closes. */
-async function runSlack(options: StartOptions, deps: ChatDeps, database: DatabaseHandle): Promise<void> {
+async function runSlack(
+  options: StartOptions,
+  deps: ChatDeps,
+  database: DatabaseHandle,
+  web: Web | null,
+): Promise<void> {
   const { config, logger } = options;
   const slack = config.slack;
   if (!slack) return;
@@ -97,7 +108,14 @@ async function runSlack(options: StartOptions, deps: ChatDeps, database: Databas
     apiUrl: slack.apiUrl,
     port: config.port,
     host: config.host,
+    // One server, one PORT: with the web server up, Slack's requests come in through its router.
+    listen: web === null,
   });
+  const handleHttp = adapter.handleHttp;
+  if (web && handleHttp) {
+    web.http.addRoute('POST', SLACK_EVENTS_PATH, ({ req, res }) => handleHttp(req, res));
+    web.http.addRoute('GET', '/healthz', ({ req, res }) => handleHttp(req, res));
+  }
   await adapter.start();
   const signal = await stopRequested(options.stop);
   logger.info({ signal }, 'stopping: finishing the interactions in hand');

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       slack: null,
       port: 3000,
       host: '0.0.0.0',
+      web: { enabled: true, publicUrl: null, linkSecret: null },
       checks: { timeoutMs: 5000, allowedHosts: [] },
       paging: { pagerDuty: null, webhook: null },
     });

@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -59,4 +60,23 @@ export async function startWeb(options: WebOptions): Promise<Web> {
     links: { link: (runId) => runPageUrl(baseUrl, signer, runId) },
     close: () => http.close(),
   };
+}
+
+/** The web side as the configuration asks: on unless SHIPCHECK_HTTP=off. */
+export async function startWebFromConfig(
+  config: Config,
+  db: Database,
+  runs: RunService,
+  logger: Logger,
+): Promise<Web | null> {
+  if (!config.web.enabled) return null;
+  return startWeb({
+    db,
+    runs,
+    logger,
+    port: config.port,
+    host: config.host,
+    publicUrl: config.web.publicUrl,
+    linkSecret: config.web.linkSecret,
+  });
 }

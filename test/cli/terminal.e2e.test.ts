@@ -16,7 +16,8 @@ interface Result {
 function launch(env: Record<string, string>): ChildProcess {
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
   return spawn(process.execPath, [CLI, 'start'], {
-    env: { ...inherited, SHIPCHECK_USER: 'ana', LOG_LEVEL: '', ...env },
+    // SHIPCHECK_HTTP=off: test files run in parallel, and each spawned Shipcheck would take PORT 3000.
+    env: { ...inherited, SHIPCHECK_USER: 'ana', LOG_LEVEL: '', SHIPCHECK_HTTP: 'off', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
 }

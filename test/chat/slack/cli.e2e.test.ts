@@ -82,7 +82,8 @@ describe('the built entry point with Slack settings', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
-      await waitFor(child, 'listening for Slack', log);
+      // One server, one PORT: the run pages' server listens, and Slack's requests come through its router.
+      await waitFor(child, 'taking Slack requests from the router', log);
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
 
       const workspace = new SlackWorkspace(fake, {
