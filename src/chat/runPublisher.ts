@@ -129,6 +129,18 @@ export class RunPublisher<Message> {
     return result;
   }
 
+  /**
+   * Posts a one-off message beside the run (its report when it ends) in the summary's thread. Null when the
+   * run has no summary message to thread it under.
+   */
+  async postInThread(run: RunState, message: Message): Promise<MessageRef | null> {
+    const publication = this.#publication(run);
+    await this.#load(publication);
+    const summary = publication.messages?.get(SUMMARY_KEY);
+    if (!summary) return null;
+    return this.#port.post(summary.channelId, message, summary);
+  }
+
   /** Resolves once every post and edit asked for so far has been made (or given up). */
   async idle(): Promise<void> {
     for (let round = 0; round < 100; round++) {

@@ -13,11 +13,13 @@ export const ACTION = {
   itemButton: 'shipcheck_item_button',
   runChecks: 'shipcheck_run_checks',
   escalate: 'shipcheck_escalate',
+  ack: 'shipcheck_ack',
   complete: 'shipcheck_complete',
   end: 'shipcheck_end',
 } as const;
 
 export const VIEW = {
+  escalate: 'shipcheck_escalate',
   set: 'shipcheck_set',
   skip: 'shipcheck_skip',
   fail: 'shipcheck_fail',

@@ -75,6 +75,7 @@ export interface InputBlock {
   label: PlainText;
   element: PlainTextInputElement | RadioButtonsElement;
   hint?: PlainText;
+  optional?: boolean;
 }
 
 export type MessageBlock = SectionBlock | ContextBlock | ActionsBlock;

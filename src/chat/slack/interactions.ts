@@ -26,10 +26,12 @@ import { type SlackApi, SlackApiError } from './api.js';
 import type { SlackMessage, SlackModal } from './blocks.js';
 import {
   endModal,
+  escalateModal,
   failModal,
   howError,
   readEndHow,
   readReason,
+  readSeverity,
   readValue,
   reasonError,
   setModal,
@@ -37,7 +39,7 @@ import {
   type ViewValues,
   valueError,
 } from './modals.js';
-import { renderNotice } from './render.js';
+import { renderNotice, renderReport } from './render.js';
 
 /**
  * What Shipcheck does with each thing a person does in Slack: a `/deploy` command, a choice in an item's
@@ -58,13 +60,6 @@ export interface InteractionEnv {
 
 const SORRY =
   'Something went wrong on our side, and the log has the details. /deploy status shows where the run stands.';
-
-const NOT_YET: Record<string, string> = {
-  [ACTION.runChecks]:
-    'Running checks from Slack is not available yet. Tick the check items by hand for now; automated checks are coming.',
-  [ACTION.escalate]:
-    'Escalating from Slack is not available yet. Page the on-call person the usual way for now; escalation is coming.',
-};
 
 /** Where an answer for one person goes. */
 interface Audience {
@@ -101,6 +96,15 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     );
   });
 
+  app.action<BlockAction<ButtonAction>>(ACTION.ack, async ({ ack, body, action, respond }) => {
+    await ack();
+    const audience = audienceOf(body, respond);
+    const runId = action.value ?? '';
+    env.track(audience.channelId, () =>
+      runAndShow(env, body.user, audience, runId, { type: 'ack' }, actionKey(body, action)),
+    );
+  });
+
   app.action<BlockAction<ButtonAction>>(ACTION.end, async ({ ack, body, action, respond }) => {
     await ack();
     const audience = audienceOf(body, respond);
@@ -110,13 +114,39 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     );
   });
 
-  for (const actionId of [ACTION.runChecks, ACTION.escalate]) {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, respond }) => {
-      await ack();
-      const audience = audienceOf(body, respond);
-      env.track(audience.channelId, () => tell(env, audience, NOT_YET[actionId] as string));
-    });
-  }
+  app.action<BlockAction<ButtonAction>>(ACTION.runChecks, async ({ ack, body, action, respond }) => {
+    await ack();
+    const audience = audienceOf(body, respond);
+    const chat: ChatCommand = { kind: 'run-checks', scope: null, runId: action.value ?? '' };
+    env.track(audience.channelId, () =>
+      handleAndShow(env, body.user, audience, chat, actionKey(body, action)),
+    );
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION.escalate, async ({ ack, body, action, respond }) => {
+    await ack();
+    const audience = audienceOf(body, respond);
+    const context: ModalContext = { runId: action.value ?? '', channelId: audience.channelId };
+    env.track(audience.channelId, () => openModal(env, audience, body.trigger_id, escalateModal(context)));
+  });
+
+  app.view<ViewSubmitAction>(VIEW.escalate, async ({ ack, body, view }) => {
+    const values = view.state.values as ViewValues;
+    const reason = readReason(values);
+    if (!reason)
+      return ack(reasonError('Say what is wrong: it is the first thing the on-call person reads.'));
+    await ack();
+    const context = decodeModalContext(view.private_metadata);
+    if (!context) return;
+    const severity = readSeverity(values);
+    const command: RunCommand = severity
+      ? { type: 'escalate', reason, severity }
+      : { type: 'escalate', reason };
+    const audience = { channelId: context.channelId, userId: body.user.id };
+    env.track(audience.channelId, () =>
+      runAndShow(env, body.user, audience, context.runId, command, `slack:view:${body.view.id}`),
+    );
+  });
 
   app.view<ViewSubmitAction>(VIEW.set, async ({ ack, body, view }) => {
     const value = readValue(view.state.values as ViewValues);
@@ -264,6 +294,17 @@ async function runAndShow(
   command: RunCommand,
   idempotencyKey: string,
 ): Promise<void> {
+  await handleAndShow(env, user, audience, { kind: 'run', command, runId }, idempotencyKey);
+}
+
+/** Any command on behalf of the person who clicked, then what it changed. */
+async function handleAndShow(
+  env: InteractionEnv,
+  user: { id: string; username?: string; name?: string },
+  audience: Audience,
+  chat: ChatCommand,
+  idempotencyKey: string,
+): Promise<void> {
   const context: ChatContext = {
     platform: SLACK_PLATFORM,
     channelId: audience.channelId,
@@ -272,7 +313,6 @@ async function runAndShow(
     userId: user.id,
     idempotencyKey,
   };
-  const chat: ChatCommand = { kind: 'run', command, runId };
   await guarded(env, audience, async () =>
     present(env, await handleCommand(env.deps, context, chat), audience),
   );
@@ -298,6 +338,8 @@ async function present(env: InteractionEnv, reply: Reply, audience: Audience): P
       statusNotice(run, 'Its messages are in this channel; the sections are in the thread.'),
     );
   }
+  // A run that just ended gets its report under the summary, for everyone in the channel.
+  if (reply.report) await env.publisher.postInThread(run, renderReport(reply.report));
 }
 
 function statusNotice(run: RunState, where: string): string {

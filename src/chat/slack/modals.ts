@@ -13,6 +13,8 @@ const REASON_ACTION = 'text';
 const VALUE_BLOCK = 'value';
 const VALUE_ACTION = 'text';
 const VALUE_MAX_LENGTH = 200;
+const SEVERITY_BLOCK = 'severity';
+const SEVERITY_ACTION = 'choice';
 const HOW_BLOCK = 'how';
 const HOW_ACTION = 'choice';
 /** Long enough for a real explanation, short enough to show in the item's line and the audit log. */
@@ -72,6 +74,41 @@ function reasonModal(
 }
 
 export type EndHow = 'abort' | 'rollback';
+
+export const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
+export type SeverityChoice = (typeof SEVERITIES)[number];
+
+/** Paging needs a reason the on-call person reads first; the severity picks the policy (optional). */
+export function escalateModal(context: ModalContext): SlackModal {
+  const options = SEVERITIES.map((severity) => ({ text: plain(severity), value: severity }));
+  return {
+    type: 'modal',
+    callback_id: VIEW.escalate,
+    title: plain('Escalate'),
+    submit: plain('Page now'),
+    close: plain('Cancel'),
+    private_metadata: encodeModalContext(context),
+    blocks: [
+      {
+        type: 'section',
+        text: mrkdwn('Pages the on-call path for this run now, step by step until someone acknowledges.'),
+      },
+      {
+        type: 'input',
+        block_id: SEVERITY_BLOCK,
+        label: plain('Severity (optional: the checklist’s default otherwise)'),
+        optional: true,
+        element: { type: 'radio_buttons', action_id: SEVERITY_ACTION, options },
+      },
+      reasonInput('What is wrong?'),
+    ],
+  };
+}
+
+export function readSeverity(values: ViewValues): SeverityChoice | null {
+  const value = values[SEVERITY_BLOCK]?.[SEVERITY_ACTION]?.selected_option?.value;
+  return SEVERITIES.find((severity) => severity === value) ?? null;
+}
 
 function clipLine(line: string): string {
   const text = line.trim() || 'this item';

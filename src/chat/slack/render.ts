@@ -101,12 +101,25 @@ export function renderSummary(summary: SummaryView): SlackMessage {
   } else {
     lines.push('Every required item is resolved: *Complete* finishes the run.');
   }
+  const escalation = summary.escalation;
+  if (escalation) lines.push(escalationLine(escalation));
   const blocks: MessageBlock[] = [{ type: 'section', block_id: 'summary', text: mrkdwn(lines.join('\n')) }];
   if (summary.phases.length > 0) {
     blocks.push({ type: 'section', block_id: 'phases', text: mrkdwn(phaseLines(summary)) });
   }
   if (summary.status === 'active') {
-    blocks.push({ type: 'actions', block_id: 'run', elements: runButtons(summary.runId) });
+    const buttons = runButtons(summary.runId);
+    // An open escalation is owned with one click; until then it keeps paging.
+    if (escalation?.status === 'open') {
+      buttons.unshift({
+        type: 'button',
+        action_id: ACTION.ack,
+        text: plain('🙋 Acknowledge'),
+        value: summary.runId,
+        style: 'primary',
+      });
+    }
+    blocks.push({ type: 'actions', block_id: 'run', elements: buttons });
     blocks.push({
       type: 'context',
       elements: [mrkdwn('Every section is in the thread of this message, with a menu (⋮) on each item.')],
@@ -120,6 +133,17 @@ export function renderSummary(summary: SummaryView): SlackMessage {
     ),
     blocks,
   };
+}
+
+function escalationLine(escalation: NonNullable<SummaryView['escalation']>): string {
+  const head = `🚨 *${escapeMrkdwn(escalation.severity)} escalation*: ${escapeWithin(escalation.reason, 300)}`;
+  if (escalation.status === 'acknowledged') {
+    return `${head} · acknowledged by ${escapeWithin(escalation.ackedBy ?? 'someone', ACTOR_MAX)}`;
+  }
+  const pages = countOf(escalation.pages, 'page');
+  return escalation.nextPageAt
+    ? `${head} · ${pages} sent, next ${slackTime(escalation.nextPageAt)}`
+    : `${head} · ${pages} sent, the paging path is exhausted`;
 }
 
 function phaseLines(summary: SummaryView): string {
@@ -324,6 +348,15 @@ export function renderNotice(notice: string): SlackMessage {
   return {
     text: escapeWithin(first, 300),
     blocks: shown.map((chunk) => ({ type: 'section', text: mrkdwn(chunk) })),
+  };
+}
+
+/** The run's report when it ends, for the channel: its heading, then the rest as preformatted text. */
+export function renderReport(report: string): SlackMessage {
+  const notice = renderNotice(report);
+  return {
+    text: notice.text,
+    blocks: [{ type: 'context', elements: [mrkdwn('📋 Run report')] }, ...notice.blocks],
   };
 }
 

@@ -46,6 +46,28 @@ function everyItem(run: RunState, status: ItemStatus, reason: string | null = nu
   return { ...run, items, revision: run.revision + 1 };
 }
 
+/** An open escalation, paging, with a long hostile reason: the summary's longest line. */
+function escalationOf(reason: string): RunState['escalation'] {
+  return {
+    id: 'e1',
+    status: 'open',
+    severity: 'P1',
+    policy: null,
+    reason,
+    trigger: 'manual',
+    openedBy: '@ana',
+    openedAt: AT,
+    step: 1,
+    round: 1,
+    pages: 3,
+    nextPageAt: AT,
+    ackedBy: null,
+    ackedAt: null,
+    resolvedBy: null,
+    resolvedAt: null,
+  };
+}
+
 const HOSTILE = `<!channel> <@U1> & <https://evil.example|click> ${'&<>'.repeat(400)}`;
 
 function statesOf(checklist: Checklist): RunState[] {
@@ -54,7 +76,7 @@ function statesOf(checklist: Checklist): RunState[] {
     run,
     everyItem(run, 'done'),
     everyItem(run, 'skipped', HOSTILE),
-    everyItem(run, 'failed', HOSTILE),
+    { ...everyItem(run, 'failed', HOSTILE), escalation: escalationOf(HOSTILE) },
     everyItem(run, 'na'),
     { ...everyItem(run, 'done'), status: 'rolled_back', endedAt: AT, endedBy: '@bo', endReason: HOSTILE },
   ];

@@ -92,6 +92,8 @@ describe('Slack over HTTP', () => {
     expect(
       JSON.stringify([after.summary.blocks, ...after.sections.map((section) => section.blocks)]),
     ).not.toMatch(/"type":"(button|overflow)"/);
+    // The report follows in the thread, for everyone.
+    expect(shownText(after.sections.at(-1))).toContain('📋 Run report');
     const run = (await slack.runs.recentRuns('slack', channel, 1))[0];
     expect(run?.status).toBe('completed');
     const events = await slack.runs.events(run?.id as string);
@@ -221,13 +223,35 @@ describe('Slack over HTTP', () => {
     expect(run?.status).toBe('rolled_back');
   });
 
-  it('says which buttons are not available yet', async () => {
-    const channel = 'C0SOON';
+  it('runs checks from the button, and says so when this Shipcheck has no checks runner', async () => {
+    const channel = 'C0CHECKS';
+    await slack.workspace.slash(USERS.ana, channel, 'start demo');
+    await slack.adapter.idle();
+    await slack.workspace.press(USERS.ana, channelView(channel).summary, '▶️ Run checks');
+    await slack.adapter.idle();
+    expect(lastEphemeral(USERS.ana)).toContain('automated checks are not available in this Shipcheck.');
+  });
+
+  it('escalates through a modal, shows the escalation on the summary, and lets someone own it', async () => {
+    const channel = 'C0ESCALATE';
     await slack.workspace.slash(USERS.ana, channel, 'start demo');
     await slack.adapter.idle();
     await slack.workspace.press(USERS.ana, channelView(channel).summary, '🚨 Escalate');
     await slack.adapter.idle();
-    expect(lastEphemeral(USERS.ana)).toContain('Escalating from Slack is not available yet');
+    const empty = await slack.workspace.submit(USERS.ana, lastViewId(), { severity: 'P1', reason: '' });
+    expect(JSON.parse(empty.body)).toMatchObject({ response_action: 'errors' });
+    await slack.workspace.submit(USERS.ana, lastViewId(), {
+      severity: 'P1',
+      reason: 'error rate <4%> & rising',
+    });
+    await slack.adapter.idle();
+    expect(shownText(channelView(channel).summary)).toContain(
+      '🚨 *P1 escalation*: error rate &lt;4%&gt; &amp; rising',
+    );
+    await slack.workspace.press(USERS.bo, channelView(channel).summary, '🙋 Acknowledge');
+    await slack.adapter.idle();
+    expect(shownText(channelView(channel).summary)).toContain('acknowledged by @bo');
+    expect(JSON.stringify(channelView(channel).summary.blocks)).not.toContain('🙋 Acknowledge');
   });
 
   it('shows /deploy status to the one who asked, without posting the run again', async () => {
