@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { Redis } from 'ioredis';
 import type { ChatDeps } from './chat/handle.js';
 import { createSlackAdapter, SLACK_EVENTS_PATH } from './chat/slack/app.js';
 import { runTerminal } from './chat/terminal/terminal.js';
@@ -8,10 +9,13 @@ import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { escalationHandlers } from './escalation/escalator.js';
 import { type Notifier, pagerDutyNotifier, terminalNotifier, webhookNotifier } from './escalation/notify.js';
+import { addMetricsRoute, addReadinessRoute, databaseProbe } from './http/ops.js';
 import { startWebFromConfig, type Web } from './http/start.js';
 import { loadChecklists } from './loadChecklists.js';
 import { loadOncall } from './loadOncall.js';
 import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { connectRedis } from './redis.js';
 import { RunHistory } from './report/historyService.js';
 import { RunService } from './runs/service.js';
 import { TimerWorker } from './timers/worker.js';
@@ -30,6 +34,7 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
   const { config, logger } = options;
   const database = await openDatabase(config.database);
   let web: Web | null = null;
+  let redis: Redis | null = null;
   try {
     await migrateDatabase(database);
     const library = await loadChecklists(config.checklistsDir);
@@ -41,10 +46,13 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
       'shipcheck ready',
     );
     const runs = new RunService(database.db);
+    const metrics = createMetrics({ activeRuns: () => runs.activeRunCount() });
     web = await startWebFromConfig(config, database.db, runs, logger);
+    redis = config.redisUrl ? await connectRedis(config.redisUrl) : null;
+    if (web) addOpsRoutes(web, database, redis, metrics);
     const history = new RunHistory(database.db, library);
-    const checks = createCheckExecutor({ env: process.env, ...config.checks });
-    const deps = { runs, library, directory, history, links: web?.links, checks };
+    const checks = createCheckExecutor({ env: process.env, metrics, ...config.checks });
+    const deps = { runs, library, directory, history, links: web?.links, checks, metrics };
     // Escalation steps, deadlines and reminders fire from here, whichever channel is open.
     const notifiers = [
       terminalNotifier((text) => options.output.write(`\n${text}\n`)),
@@ -52,8 +60,10 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
     ];
     const timers = new TimerWorker({
       db: database.db,
-      handlers: escalationHandlers({ runs, directory, notifiers }),
+      handlers: escalationHandlers({ runs, directory, notifiers, metrics }),
       logger,
+      onFired: (job, latenessMs) =>
+        metrics.timerLateness.observe({ kind: job.kind }, Math.max(0, latenessMs) / 1000),
     });
     timers.start();
     try {
@@ -75,8 +85,22 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
     }
   } finally {
     await web?.close();
+    redis?.disconnect();
     await database.close();
   }
+}
+
+/** /health/ready (database, and Redis when configured) and /metrics beside the run pages. */
+function addOpsRoutes(web: Web, database: DatabaseHandle, redis: Redis | null, metrics: Metrics): void {
+  const probes = [databaseProbe(database.db)];
+  if (redis) {
+    probes.push({
+      name: 'redis',
+      probe: async () => ((await redis.ping()) === 'PONG' ? null : 'did not answer PONG'),
+    });
+  }
+  addReadinessRoute(web.http, probes);
+  addMetricsRoute(web.http, metrics);
 }
 
 /** PagerDuty and a signed webhook, when configured. */

@@ -2,6 +2,7 @@ import type { ChecklistLibrary } from '../checklist/library.js';
 import type { CheckSpec } from '../checklist/types.js';
 import { describeOnCall } from '../escalation/oncall.js';
 import type { PeopleDirectory } from '../escalation/oncallFile.js';
+import type { Metrics } from '../metrics.js';
 import { chatReport, historyText, type RunLinks, runToReport } from '../report/chat.js';
 import type { RunHistory } from '../report/historyService.js';
 import type { Outcome, RunService } from '../runs/service.js';
@@ -32,10 +33,14 @@ export interface Reply {
   showAll: boolean;
   /** The run's short report, shown after the run: posted when a command ends the run. */
   report?: string | null;
+  /** What became of a command that acted on a run, for metrics. */
+  outcome?: 'accepted' | 'rejected' | 'replayed';
 }
 
 export interface ChatDeps {
   runs: RunService;
+  /** Counters and latencies for /metrics; optional so tests and tools need none. */
+  metrics?: Metrics;
   library: ChecklistLibrary;
   /** People and roles from oncall.yaml; without it nothing is restricted. */
   directory?: PeopleDirectory;
@@ -57,9 +62,24 @@ const quiet = (notice: string): Reply => ({ notice, run: null, previous: null, s
 
 /** `/deploy …` text in, the reply out. Platform adapters render the reply; this decides it. */
 export async function handleDeployText(deps: ChatDeps, context: ChatContext, text: string): Promise<Reply> {
+  const started = performance.now();
   const parsed = parseDeployCommand(text);
-  if (!parsed.ok) return quiet(parsed.message);
-  return handleCommand(deps, context, parsed.command);
+  if (!parsed.ok) {
+    deps.metrics?.commands.inc({ platform: context.platform, outcome: 'rejected' });
+    return quiet(parsed.message);
+  }
+  try {
+    const reply = await handleCommand(deps, context, parsed.command);
+    deps.metrics?.commands.inc({ platform: context.platform, outcome: reply.outcome ?? 'accepted' });
+    deps.metrics?.commandSeconds.observe(
+      { platform: context.platform },
+      (performance.now() - started) / 1000,
+    );
+    return reply;
+  } catch (error) {
+    deps.metrics?.commands.inc({ platform: context.platform, outcome: 'error' });
+    throw error;
+  }
 }
 
 export async function handleCommand(
@@ -160,10 +180,11 @@ async function runChecksOn(
 }
 
 function replyTo(outcome: Outcome, showAll: boolean): Reply {
-  if (outcome.rejection) return quiet(outcome.rejection.message);
+  if (outcome.rejection) return { ...quiet(outcome.rejection.message), outcome: 'rejected' };
   // A replay already showed its effect the first time; showing nothing new is the truthful answer.
-  if (outcome.replayed) return { notice: null, run: null, previous: null, showAll: false };
-  return { notice: null, run: outcome.state, previous: outcome.previous, showAll };
+  if (outcome.replayed)
+    return { notice: null, run: null, previous: null, showAll: false, outcome: 'replayed' };
+  return { notice: null, run: outcome.state, previous: outcome.previous, showAll, outcome: 'accepted' };
 }
 
 /** The run a command is about: the one named by --id, else this channel's active one; or why there is none. */

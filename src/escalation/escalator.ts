@@ -1,3 +1,4 @@
+import type { Metrics } from '../metrics.js';
 import { formatClock, isResolved, itemState } from '../runs/machine.js';
 import type { RunService } from '../runs/service.js';
 import type { PageTarget, RunState, Severity } from '../runs/types.js';
@@ -17,6 +18,7 @@ export interface EscalatorOptions {
   directory: PeopleDirectory;
   /** Where notices go: the run's own chat platform, and any configured paging services. */
   notifiers: Notifier[];
+  metrics?: Metrics;
 }
 
 /**
@@ -134,9 +136,12 @@ async function deliver(options: EscalatorOptions, job: ClaimedTimer): Promise<Ti
   const targets = (job.payload.targets ?? []) as PageTarget[];
   const step = Number(job.payload.step) + 1;
   const round = Number(job.payload.round) + 1;
-  const escalation = run.escalation;
-  const reason = escalation?.reason ?? 'escalation';
-  const text = `🚨 ${escalation?.severity ?? ''} page (step ${step}${round > 1 ? `, round ${round}` : ''}) for “${run.checklist.title}”${run.version ? ` ${run.version}` : ''}: ${reason}. Acknowledge with /deploy ack.`;
+  // The escalation this page was for, not whichever one the run has open now.
+  const escalation = run.escalation?.id === job.payload.escalationId ? run.escalation : null;
+  const severity = typeof job.payload.severity === 'string' ? job.payload.severity : escalation?.severity;
+  const reason =
+    typeof job.payload.reason === 'string' ? job.payload.reason : (escalation?.reason ?? 'escalation');
+  const text = `🚨 ${severity ?? ''} page (step ${step}${round > 1 ? `, round ${round}` : ''}) for “${run.checklist.title}”${run.version ? ` ${run.version}` : ''}: ${reason}. Acknowledge with /deploy ack.`;
   return send(
     options,
     {
@@ -145,7 +150,7 @@ async function deliver(options: EscalatorOptions, job: ClaimedTimer): Promise<Ti
       text,
       targets,
       escalationId: String(job.payload.escalationId),
-      severity: escalation?.severity ?? null,
+      severity: severity ?? null,
     },
     job,
   );
@@ -157,6 +162,7 @@ async function send(options: EscalatorOptions, notice: Notice, job: ClaimedTimer
   for (const notifier of options.notifiers) {
     if (!notifier.accepts(notice)) continue;
     const result = await notifier.send(notice, job.key);
+    options.metrics?.deliveries.inc({ notifier: notifier.name, result });
     if (result === 'retry') failures.push(notifier.name);
   }
   return failures.length > 0

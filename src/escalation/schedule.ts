@@ -41,6 +41,11 @@ export function timersFor(state: RunState, events: RunEvent[], now: Date): Timer
           step: event.step,
           round: event.round,
           targets: event.targets,
+          // What the page is about, as it was when paged: by delivery (or a retry of it) the run may
+          // have resolved this escalation and opened another.
+          ...(state.escalation?.id === event.escalationId
+            ? { severity: state.escalation.severity, reason: state.escalation.reason }
+            : {}),
         },
         dueAt: now,
       });

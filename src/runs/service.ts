@@ -192,6 +192,10 @@ export class RunService {
     return store.selectRecentRuns(this.#db, platform, channelId, limit);
   }
 
+  activeRunCount(): Promise<number> {
+    return store.countActiveRuns(this.#db);
+  }
+
   events(runId: string) {
     return store.selectEvents(this.#db, runId);
   }

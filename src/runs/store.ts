@@ -363,3 +363,8 @@ export async function insertTimers(tx: Database, jobs: NewTimer[], at: Date): Pr
     .values(jobs.map((job) => ({ ...job, createdAt: at })))
     .onConflictDoNothing({ target: timers.key });
 }
+
+export async function countActiveRuns(db: Database): Promise<number> {
+  const rows = await db.select({ id: runs.id }).from(runs).where(eq(runs.status, 'active'));
+  return rows.length;
+}
