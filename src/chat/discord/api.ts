@@ -27,9 +27,9 @@ export class DiscordApi {
     this.#rest = rest;
     this.#limiter = limiter;
     rest.on(RESTEvents.RateLimited, (info) => {
-      const channel = /\/channels\/(\d+)/.exec(info.route)?.[1];
+      if (!/^\/channels\/[^/]+\/messages/.test(info.route)) return;
       const method = info.method.toUpperCase() === 'POST' ? 'message.post' : 'message.edit';
-      if (channel) this.#limiter.backOff(method, info.retryAfter, channel);
+      this.#limiter.backOff(method, info.retryAfter, info.majorParameter);
     });
   }
 

@@ -42,6 +42,11 @@ export interface RecordedCall {
 export interface Bucket {
   limit: number;
   windowMs: number;
+  /**
+   * Calls per window made by someone else with the same token (another replica): they count against
+   * the bucket but not in the headers this client sees, so it meets 429s it could not foresee.
+   */
+  sharedWith?: number;
 }
 
 export interface FakeDiscordOptions {
@@ -432,7 +437,8 @@ export class FakeDiscord {
           { message: 'You are being rate limited.', retry_after: limited.retryAfter, global: false },
           {
             ...limited.headers,
-            'retry-after': String(Math.ceil(limited.retryAfter)),
+            // Seconds, as Discord sends them; fractional so a test's short windows stay short.
+            'retry-after': limited.retryAfter.toFixed(3),
             'x-ratelimit-scope': 'user',
           },
         );
@@ -545,13 +551,16 @@ export class FakeDiscord {
     const now = Date.now();
     let bucket = this.#buckets.get(key);
     if (!bucket || now >= bucket.resetAt) {
-      bucket = { remaining: this.#bucket.limit, resetAt: now + this.#bucket.windowMs };
+      bucket = {
+        remaining: this.#bucket.limit - (this.#bucket.sharedWith ?? 0),
+        resetAt: now + this.#bucket.windowMs,
+      };
       this.#buckets.set(key, bucket);
     }
     const resetAfter = Math.max(0, bucket.resetAt - now) / 1000;
     const headers = (remaining: number) => ({
       'x-ratelimit-limit': String(this.#bucket.limit),
-      'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-remaining': String(remaining + (this.#bucket.sharedWith ?? 0)),
       'x-ratelimit-reset': String(bucket.resetAt / 1000),
       'x-ratelimit-reset-after': resetAfter.toFixed(3),
       'x-ratelimit-bucket': createBucketHash(key),
