@@ -36,7 +36,7 @@ export interface SlackAdapterOptions {
   listen?: boolean;
   rateLimiter?: RateLimiter;
   rateLimits?: RateLimits;
-  /** Minimum time between two edits of one message. */
+  /** Minimum time from the end of one edit of a message to the start of the next. */
   updateIntervalMs?: number;
   /** Interactions handled at once after their acknowledgement. */
   concurrency?: number;
@@ -45,6 +45,8 @@ export interface SlackAdapterOptions {
 
 export interface SlackAdapter {
   readonly mode: 'socket' | 'http';
+  /** The Web API as this adapter calls it (rate limited), for pages sent outside an interaction. */
+  readonly api: SlackApi;
   readonly publisher: RunPublisher<SlackMessage>;
   /** Checks the token (auth.test), then connects (Socket Mode) or listens (HTTP; the bound port is returned). */
   start(): Promise<{ port: number | null }>;
@@ -126,6 +128,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
   return {
     mode,
+    api,
     publisher,
     handleHttp: receiver
       ? (request, response) => {
