@@ -3,15 +3,17 @@ import { RateLimitedError } from './rateLimiter.js';
 
 /**
  * Edits of messages people already see, coalesced per message. A burst of changes to one message becomes
- * a few edits: only the newest payload is kept, at most one edit per message is in flight, and edits of
- * one message start at least `intervalMs` apart. Platform-neutral: `send` does the platform call.
+ * a few edits: only the newest payload is kept, at most one edit per message is in flight, and an edit
+ * of one message starts no sooner than `intervalMs` after the previous one finished. Counting from the
+ * end (not the start) keeps the gap at the platform too, even when a send waited on the rate limiter or
+ * the network. Platform-neutral: `send` does the platform call.
  *
  * "Newest" is by `version` (a run's revision), not by arrival: two commands finishing in the opposite
  * order of their commits cannot leave the older rendering on screen.
  */
 export interface OutboxOptions<Payload> {
   send: (key: string, payload: Payload, version: number) => Promise<void>;
-  /** Minimum time between the starts of two edits of the same message. */
+  /** Minimum time from the end of one edit of a message to the start of the next. */
   intervalMs?: number;
   /** Tries of one payload that fails with an error other than a rate limit, before it is given up. */
   maxAttempts?: number;
@@ -30,7 +32,7 @@ interface Entry<Payload> {
   version: number;
   pending: Pending<Payload> | null;
   draining: boolean;
-  lastStartedAt: number;
+  lastEndedAt: number;
   notBefore: number;
   failures: number;
 }
@@ -74,7 +76,7 @@ export class Outbox<Payload> {
         version,
         pending: null,
         draining: false,
-        lastStartedAt: Number.NEGATIVE_INFINITY,
+        lastEndedAt: Number.NEGATIVE_INFINITY,
         notBefore: Number.NEGATIVE_INFINITY,
         failures: 0,
       };
@@ -117,7 +119,7 @@ export class Outbox<Payload> {
 
   async #drain(key: string, entry: Entry<Payload>): Promise<void> {
     for (let round = 0; round < MAX_ROUNDS && entry.pending; round++) {
-      const startAt = Math.max(entry.lastStartedAt + this.#intervalMs, entry.notBefore);
+      const startAt = Math.max(entry.lastEndedAt + this.#intervalMs, entry.notBefore);
       const wait = startAt - this.#clock.now();
       if (wait > 0) {
         // While this waits, newer payloads replace `pending`: that is the coalescing.
@@ -126,13 +128,14 @@ export class Outbox<Payload> {
       }
       const item = entry.pending;
       entry.pending = null;
-      entry.lastStartedAt = this.#clock.now();
       try {
         await this.#send(key, item.payload, item.version);
         this.stats.sent += 1;
         entry.failures = 0;
       } catch (error) {
         this.#retryOrGiveUp(key, entry, item, error);
+      } finally {
+        entry.lastEndedAt = this.#clock.now();
       }
     }
   }

@@ -50,7 +50,7 @@ export interface RunPublisherOptions<Message> {
   port: MessagePort<Message>;
   logger: Logger;
   clock?: Clock;
-  /** Minimum time between two edits of one message. */
+  /** Minimum time from the end of one edit of a message to the start of the next. */
   intervalMs?: number;
   /** The wall-clock time a rendering is made at (phases past their deadline show as overdue). */
   now?: () => Date;

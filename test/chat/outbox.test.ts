@@ -43,6 +43,22 @@ describe('Outbox', () => {
     expect(outbox.stats).toMatchObject({ sent: 2, coalesced: 48 });
   });
 
+  it('counts the interval from the end of an edit, so a slow edit does not bring the next one closer', async () => {
+    const clock = new ManualClock();
+    const { outbox, sent } = outboxWith(clock, () => clock.sleep(300));
+    const start = clock.now();
+    outbox.offer('m', 1, 'v1');
+    outbox.offer('m', 2, 'v2');
+    await clock.advance(1_299);
+    expect(sent.map((item) => item.payload)).toEqual(['v1']);
+    await clock.advance(301);
+    // v1 went out from 0 to 300; v2 may start at 1,300 and ends at 1,600.
+    expect(sent.map((item) => [item.payload, item.at - start])).toEqual([
+      ['v1', 300],
+      ['v2', 1_600],
+    ]);
+  });
+
   it('paces each message on its own', async () => {
     const clock = new ManualClock();
     const { outbox, sent } = outboxWith(clock);
