@@ -62,8 +62,9 @@ describe('shipcheck start serves the run pages beside the terminal channel', () 
     const link = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk) => {
         stdout += chunk;
-        const match = /Web page: (\S+)/.exec(stdout);
-        if (match) resolve(match[1] as string);
+        // The third link is the status's: by then the tick before it is stored.
+        const links = [...stdout.matchAll(/Web page: (\S+)/g)];
+        if (links.length >= 3) resolve(links[2]?.[1] as string);
       });
       child.on('close', () => reject(new Error(`exited before printing a link:\n${stdout}\n${stderr}`)));
       child.stdin.write('/deploy start demo v1\n/deploy check 1.1\n/deploy status\n');
