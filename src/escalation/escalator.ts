@@ -33,6 +33,7 @@ export function escalationHandlers(options: EscalatorOptions): Record<string, Ti
     nudge: (job) => remind(options, job, 'nudge'),
     remind: (job) => remind(options, job, 'remind'),
     deliver: (job) => deliver(options, job),
+    stall: (job, now) => stall(options, job, now),
   };
 }
 
@@ -105,6 +106,23 @@ async function deadline(options: EscalatorOptions, job: ClaimedTimer, now: Date)
     BOT,
     `timer:${job.key}`,
   );
+  return DONE;
+}
+
+/** No item has changed since the watch was set: the run is stuck, and somebody should know. */
+async function stall(options: EscalatorOptions, job: ClaimedTimer, now: Date): Promise<TimerOutcome> {
+  if (!job.runId) return DONE;
+  const run = await options.runs.get(job.runId);
+  if (!run || run.status !== 'active') return DONE;
+  const since = new Date(String(job.payload.progressAt));
+  const lastChange = Object.values(run.items).reduce(
+    (latest, item) => (item.at && item.at > latest ? item.at : latest),
+    run.startedAt,
+  );
+  if (lastChange > since) return DONE;
+  const minutes = Math.round((now.getTime() - since.getTime()) / 60_000);
+  const reason = `no progress for ${minutes} minutes (last change at ${formatClock(lastChange)})`;
+  await options.runs.apply(run.id, { type: 'escalate', reason, trigger: 'stalled' }, BOT, `timer:${job.key}`);
   return DONE;
 }
 

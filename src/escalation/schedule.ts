@@ -12,13 +12,36 @@ export interface TimerJob {
   dueAt: Date;
 }
 
-export type TimerKind = 'escalate' | 'deadline' | 'nudge' | 'remind' | 'deliver';
+export type TimerKind = 'escalate' | 'deadline' | 'nudge' | 'remind' | 'deliver' | 'stall';
 
 /** At most this many cadence reminders per phase, so "every 5 minutes" without an end stays bounded. */
 const MAX_REMINDERS = 24;
 
-export function timersFor(state: RunState, events: RunEvent[], now: Date): TimerJob[] {
+export interface ScheduleOptions {
+  /** oncall.yaml's stall_minutes: a run with no progress for this long escalates. */
+  stallMinutes?: number | null;
+}
+
+export function timersFor(
+  state: RunState,
+  events: RunEvent[],
+  now: Date,
+  options: ScheduleOptions = {},
+): TimerJob[] {
   const jobs: TimerJob[] = [];
+  // Progress is an item changing (or the start); each one sets a new watch, keyed by the revision it made.
+  const progress = events.some(
+    (event) => event.type === 'run_started' || event.type.startsWith('item_') || event.type === 'check_ran',
+  );
+  if (progress && options.stallMinutes && state.status === 'active') {
+    jobs.push({
+      key: `stall:${state.id}:${state.revision}`,
+      runId: state.id,
+      kind: 'stall',
+      payload: { progressAt: now.toISOString() },
+      dueAt: new Date(now.getTime() + options.stallMinutes * 60_000),
+    });
+  }
   for (const event of events) {
     if (event.type === 'run_started') jobs.push(...phaseTimers(state));
     if (event.type === 'escalation_opened') {

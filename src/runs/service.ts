@@ -1,7 +1,7 @@
 import type { Checklist } from '../checklist/types.js';
 import type { Database } from '../db/client.js';
 import type { ErrorCode } from '../errors.js';
-import { timersFor } from '../escalation/schedule.js';
+import { type ScheduleOptions, timersFor } from '../escalation/schedule.js';
 import { newRunId } from './ids.js';
 import { applyEvents, decide, initialState } from './machine.js';
 import * as store from './store.js';
@@ -32,6 +32,8 @@ export interface StartInput {
 export interface RunServiceOptions {
   clock?: () => Date;
   newId?: () => string;
+  /** A run with no progress for this many minutes escalates (oncall.yaml stall_minutes). */
+  stallMinutes?: number | null;
 }
 
 /** Applies commands to runs: one transaction each, the run row locked, the outcome recorded once. */
@@ -39,12 +41,14 @@ export class RunService {
   readonly #db: Database;
   readonly #clock: () => Date;
   readonly #newId: () => string;
+  readonly #schedule: ScheduleOptions;
   readonly #checklists = new Map<string, Checklist>();
 
   constructor(db: Database, options: RunServiceOptions = {}) {
     this.#db = db;
     this.#clock = options.clock ?? (() => new Date());
     this.#newId = options.newId ?? newRunId;
+    this.#schedule = { stallMinutes: options.stallMinutes ?? null };
   }
 
   async start(input: StartInput, actor: string, idempotencyKey: string | null): Promise<Outcome> {
@@ -73,7 +77,7 @@ export class RunService {
           at: now,
         });
         await store.appendEvents(tx, state.id, commandId, actor, decision.events, now);
-        await store.insertTimers(tx, timersFor(state, decision.events, now), now);
+        await store.insertTimers(tx, timersFor(state, decision.events, now, this.#schedule), now);
       });
     } catch (error) {
       // Lost a race: the same request delivered twice, or another start in this channel got there first.
@@ -146,7 +150,7 @@ export class RunService {
         await store.saveEscalation(tx, runId, next.escalation);
       }
       // Timers are written with the events that need them: a page is never scheduled without its cause.
-      await store.insertTimers(tx, timersFor(next, decision.events, now), now);
+      await store.insertTimers(tx, timersFor(next, decision.events, now, this.#schedule), now);
       return {
         accepted: true,
         rejection: null,
