@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerDeployCommand } from './chat/discord/register.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -22,7 +23,9 @@ program
   .action(async () => {
     const config = loadConfig();
     // In the terminal the log shares the screen with the channel: only problems, unless asked for more.
-    const logger = createLogger(process.env.LOG_LEVEL || config.slack ? config.logLevel : 'warn');
+    const logger = createLogger(
+      process.env.LOG_LEVEL || config.slack || config.discord ? config.logLevel : 'warn',
+    );
     await startShipcheck({ config, logger, input: process.stdin, output: process.stdout });
   });
 
@@ -77,6 +80,34 @@ program
     }
     const { source: _source, ...checklist } = report.checklist;
     process.stdout.write(`${JSON.stringify(checklist, null, 2)}\n`);
+  });
+
+program
+  .command('discord')
+  .description('Discord set-up')
+  .command('register')
+  .description(
+    'register /deploy with Discord: in one guild (at once, for trying it) or globally (for production)',
+  )
+  .option('--guild <id>', 'register in this guild only')
+  .action(async (options: { guild?: string }) => {
+    const discord = loadConfig().discord;
+    if (!discord)
+      throw new UserError('config_invalid', 'set DISCORD_TOKEN (and DISCORD_APPLICATION_ID) first');
+    if (!discord.applicationId)
+      throw new UserError(
+        'config_invalid',
+        'set DISCORD_APPLICATION_ID: the Application ID from the Developer Portal › General Information',
+      );
+    if (options.guild !== undefined && !/^\d{15,21}$/.test(options.guild))
+      throw new UserError('bad_command', '--guild takes a guild (server) id: 15–21 digits');
+    const result = await registerDeployCommand({
+      token: discord.token,
+      applicationId: discord.applicationId,
+      guildId: options.guild ?? null,
+      apiUrl: discord.apiUrl,
+    });
+    process.stdout.write(`registered /${result.names.join(', /')} (${result.scope})\n`);
   });
 
 program

@@ -62,6 +62,32 @@ const environmentSchema = z.object({
       'where the Slack Web API lives (unset it for Slack itself)',
     ).optional(),
   ),
+  DISCORD_TOKEN: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .trim()
+      .regex(
+        /^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$/,
+        'must be the bot token (Developer Portal › Bot › Reset Token)',
+      )
+      .optional(),
+  ),
+  DISCORD_APPLICATION_ID: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .trim()
+      .regex(/^\d{15,21}$/, 'must be the Application ID (Developer Portal › General Information)')
+      .optional(),
+  ),
+  DISCORD_API_URL: z.preprocess(
+    emptyAsUnset,
+    urlWithScheme(
+      ['http:', 'https:'],
+      'where the Discord API lives, ending in /api (unset it for Discord itself)',
+    ).optional(),
+  ),
   HOST: z.preprocess(emptyAsUnset, z.string().trim().min(1).default('0.0.0.0')),
   SHIPCHECK_CHECK_TIMEOUT_MS: z.preprocess(
     emptyAsUnset,
@@ -161,6 +187,8 @@ export interface Config {
   terminalUser: string;
   /** Set when SLACK_BOT_TOKEN is: Shipcheck runs in Slack instead of the terminal. */
   slack: SlackConfig | null;
+  /** Set when DISCORD_TOKEN is: Shipcheck runs in Discord (with Slack too, when both are set). */
+  discord: DiscordConfig | null;
   /** Where HTTP is served: Slack's requests in HTTP mode, and /healthz. */
   port: number;
   /** The address HTTP listens on: every interface by default, as a container platform needs. */
@@ -195,6 +223,14 @@ export interface SlackConfig {
   apiUrl: string | null;
 }
 
+export interface DiscordConfig {
+  token: string;
+  /** Needed to register /deploy (`shipcheck discord register`); interactions carry it themselves. */
+  applicationId: string | null;
+  /** Another REST base URL, ending in /api (a local fake); null for Discord's own. */
+  apiUrl: string | null;
+}
+
 /**
  * Environment → Config, validated once at start. A bad value becomes one line naming the variable and
  * what to set; the value itself is never repeated, since it may hold a password.
@@ -222,6 +258,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
           signingSecret: env.SLACK_SIGNING_SECRET ?? null,
           // The Web API client appends method names to this base.
           apiUrl: env.SLACK_API_URL ? env.SLACK_API_URL.replace(/\/*$/, '/') : null,
+        }
+      : null,
+    discord: env.DISCORD_TOKEN
+      ? {
+          token: env.DISCORD_TOKEN,
+          applicationId: env.DISCORD_APPLICATION_ID ?? null,
+          apiUrl: env.DISCORD_API_URL ? env.DISCORD_API_URL.replace(/\/+$/, '') : null,
         }
       : null,
     port: env.PORT,

@@ -1,7 +1,11 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
+import { createDiscordAdapter, type DiscordAdapter } from './chat/discord/app.js';
+import { discordNotifier } from './chat/discord/notifier.js';
 import type { ChatDeps } from './chat/handle.js';
+import type { SlackApi } from './chat/slack/api.js';
 import { createSlackAdapter, SLACK_EVENTS_PATH } from './chat/slack/app.js';
+import { slackNotifier } from './chat/slack/notifier.js';
 import { runTerminal } from './chat/terminal/terminal.js';
 import { createCheckExecutor } from './checks/executor.js';
 import type { Config } from './config.js';
@@ -35,6 +39,7 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
   const database = await openDatabase(config.database);
   let web: Web | null = null;
   let redis: Redis | null = null;
+  let slackApi: SlackApi | null = null;
   try {
     await migrateDatabase(database);
     const library = await loadChecklists(config.checklistsDir);
@@ -45,7 +50,7 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
       { database: database.kind, checklists: library.checklists.map((checklist) => checklist.name) },
       'shipcheck ready',
     );
-    const runs = new RunService(database.db);
+    const runs = new RunService(database.db, { stallMinutes: directory.stallMinutes });
     const metrics = createMetrics({ activeRuns: () => runs.activeRunCount() });
     web = await startWebFromConfig(config, database.db, runs, logger);
     redis = config.redisUrl ? await connectRedis(config.redisUrl) : null;
@@ -53,10 +58,23 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
     const history = new RunHistory(database.db, library);
     const checks = createCheckExecutor({ env: process.env, metrics, ...config.checks });
     const deps = { runs, library, directory, history, links: web?.links, checks, metrics };
+    // Made before the notifiers, which page Discord runs through its REST client; connected below.
+    const discord = config.discord
+      ? createDiscordAdapter({
+          deps,
+          db: database.db,
+          logger,
+          token: config.discord.token,
+          apiUrl: config.discord.apiUrl,
+        })
+      : null;
     // Escalation steps, deadlines and reminders fire from here, whichever channel is open.
     const notifiers = [
       terminalNotifier((text) => options.output.write(`\n${text}\n`)),
       ...externalNotifiers(config, logger),
+      ...(discord ? [discordNotifier(discord.api)] : []),
+      // Slack's client exists once runSlack has made the adapter; a page before that is retried.
+      slackNotifier(() => slackApi),
     ];
     const timers = new TimerWorker({
       db: database.db,
@@ -67,8 +85,15 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
     });
     timers.start();
     try {
+      if (discord) await discord.start();
       if (config.slack) {
-        await runSlack(options, deps, database, web);
+        await runSlack(options, deps, database, web, (api) => {
+          slackApi = api;
+        });
+        return;
+      }
+      if (discord) {
+        await runDiscord(options, discord);
         return;
       }
       await runTerminal({
@@ -81,6 +106,8 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
         bannerDetail: describeDatabase(config, database),
       });
     } finally {
+      // Discord, when it runs beside Slack, stops with it: the interactions in hand finish first.
+      await discord?.stop();
       await timers.stop();
     }
   } finally {
@@ -118,6 +145,7 @@ async function runSlack(
   deps: ChatDeps,
   database: DatabaseHandle,
   web: Web | null,
+  onApi: (api: SlackApi) => void,
 ): Promise<void> {
   const { config, logger } = options;
   const slack = config.slack;
@@ -140,10 +168,18 @@ async function runSlack(
     web.http.addRoute('POST', SLACK_EVENTS_PATH, ({ req, res }) => handleHttp(req, res));
     web.http.addRoute('GET', '/healthz', ({ req, res }) => handleHttp(req, res));
   }
+  onApi(adapter.api);
   await adapter.start();
   const signal = await stopRequested(options.stop);
   logger.info({ signal }, 'stopping: finishing the interactions in hand');
   await adapter.stop();
+}
+
+/** Discord (connected already) until told to stop; then the interactions in hand finish. */
+async function runDiscord(options: StartOptions, discord: DiscordAdapter): Promise<void> {
+  const signal = await stopRequested(options.stop);
+  options.logger.info({ signal }, 'stopping: finishing the Discord interactions in hand');
+  await discord.stop();
 }
 
 function stopRequested(stop: AbortSignal | undefined): Promise<string> {

@@ -1,3 +1,4 @@
+import { renderDiscordRun } from './chat/discord/render.js';
 import { renderRunText } from './chat/render/text.js';
 import { renderSlackRun } from './chat/slack/render.js';
 import type { Checklist } from './checklist/types.js';
@@ -33,10 +34,14 @@ export function renderPreview(checklist: Checklist, platform: string): string {
         null,
         2,
       );
-    default:
-      throw new UserError(
-        'bad_command',
-        `--platform takes text or slack${platform === 'discord' ? ' (discord previews come with the discord adapter)' : ''}`,
+    case 'discord':
+      // Each message as Discord's create-message endpoint takes it, in posting order.
+      return JSON.stringify(
+        renderDiscordRun(view).map((part) => ({ part: `${part.partId}#${part.page}`, ...part.message })),
+        null,
+        2,
       );
+    default:
+      throw new UserError('bad_command', '--platform takes text, slack or discord');
   }
 }

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       terminalUser: 'ana',
       slack: null,
+      discord: null,
       port: 3000,
       host: '0.0.0.0',
       web: { enabled: true, publicUrl: null, linkSecret: null },
