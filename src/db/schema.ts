@@ -190,9 +190,7 @@ export const escalations = pgTable(
   },
   (table) => [
     // At most one unresolved escalation per run: later triggers are added to it, not paged again.
-    uniqueIndex('escalations_one_open_per_run')
-      .on(table.runId)
-      .where(sql`${table.status} <> 'resolved'`),
+    uniqueIndex('escalations_one_open_per_run').on(table.runId).where(sql`${table.status} <> 'resolved'`),
   ],
 );
 

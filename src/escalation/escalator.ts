@@ -113,7 +113,7 @@ async function deadline(options: EscalatorOptions, job: ClaimedTimer, now: Date)
 async function stall(options: EscalatorOptions, job: ClaimedTimer, now: Date): Promise<TimerOutcome> {
   if (!job.runId) return DONE;
   const run = await options.runs.get(job.runId);
-  if (!run || run.status !== 'active') return DONE;
+  if (run?.status !== 'active') return DONE;
   const since = new Date(String(job.payload.progressAt));
   const lastChange = Object.values(run.items).reduce(
     (latest, item) => (item.at && item.at > latest ? item.at : latest),

@@ -451,7 +451,7 @@ export function applyEvents(state: RunState, events: RunEvent[], actor: string, 
       next.items[event.key] =
         itemStatus === 'open'
           ? { status: 'open', reason: null, value: null, actor: null, at: null }
-          : { status: itemStatus, reason, value: valueOf(event, actor), actor, at };
+          : { status: itemStatus, reason, value: recordedValue(event, actor), actor, at };
       continue;
     }
     if (event.type.startsWith('escalation_')) {
@@ -480,7 +480,7 @@ export function applyEvents(state: RunState, events: RunEvent[], actor: string, 
   return next;
 }
 
-function valueOf(event: RunEvent, actor: string): string | null {
+function recordedValue(event: RunEvent, actor: string): string | null {
   if (event.type === 'item_value_set') return event.value;
   if (event.type === 'item_decided') return event.option;
   if (event.type === 'item_signed') return actor;

@@ -239,7 +239,9 @@ function rejected(rejection: Rejection, state: RunState | null): Outcome {
 
 function changedKeys(events: RunEvent[]): string[] {
   return events.flatMap((event) =>
-    event.type.startsWith('item_') && 'key' in event && event.key ? [event.key] : [],
+    (event.type.startsWith('item_') || event.type === 'check_ran') && 'key' in event && event.key
+      ? [event.key]
+      : [],
   );
 }
 

@@ -49,7 +49,10 @@ describe('a run with no progress escalates', () => {
     const recorder: Notifier = {
       name: 'recorder',
       accepts: () => true,
-      send: async (notice) => (notices.push(notice), 'done'),
+      send: async (notice) => {
+        notices.push(notice);
+        return 'done';
+      },
     };
     const worker = new TimerWorker({
       db: database.handle.db,

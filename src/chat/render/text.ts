@@ -59,7 +59,7 @@ export function renderSummaryText(summary: SummaryView, link: string | null = nu
     const failed = phase.progress.failed > 0 ? ` · ${phase.progress.failed} failed` : '';
     const due = phase.overdue && phase.dueAt ? ` · OVERDUE since ${formatClock(phase.dueAt)}` : '';
     lines.push(
-      `  ${phase.ref.padStart(2)}  ${bar} ${phase.progress.resolved}/${phase.progress.total}  ${phase.title}${failed}`,
+      `  ${phase.ref.padStart(2)}  ${bar} ${phase.progress.resolved}/${phase.progress.total}  ${phase.title}${failed}${due}`,
     );
   }
   if (link) lines.push(`Web page: ${link}`);

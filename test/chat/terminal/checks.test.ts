@@ -89,6 +89,8 @@ describe('/deploy run-checks in the terminal channel, against a real HTTP server
     const printed = await type(['/deploy run-checks 1.2', '/deploy run-checks 1.3', '/deploy run-checks 9']);
     expect(printed).toContain('Ran 1 check: 1 passed, 0 failed.');
     expect(printed).toMatch(/\[x\] 1\.2 Ready endpoint answers {2}✓ = 200 @shipcheck/);
+    // Read back from the database: the first run's pass on 1.1 was stored on the item, not only in the log.
+    expect(printed).toMatch(/\[x\] 1\.1 Health endpoint answers {2}✓ = ok @shipcheck/);
     expect(printed).toContain('item 1.3 has no automated check.');
     expect(printed).toContain('there is no item or phase 9 in “Web release”.');
     const run = (await runs.recentRuns('terminal', 'local', 1))[0];

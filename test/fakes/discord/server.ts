@@ -75,7 +75,9 @@ const EPHEMERAL = 64;
 const EPOCH = 1_420_070_400_000n;
 
 export class FakeDiscord {
-  readonly token = `fake.${randomBytes(12).toString('base64url')}`;
+  /** Shaped like a real bot token: the bot id in base64, a timestamp part, an HMAC part. */
+  readonly token =
+    `${Buffer.from('1100000000000000001').toString('base64url')}.${randomBytes(5).toString('base64url')}.${randomBytes(20).toString('base64url')}`;
   readonly applicationId = '1100000000000000001';
   readonly botId = '1100000000000000001';
   readonly guildId = '1200000000000000001';
