@@ -123,14 +123,15 @@ describe.skipIf(skipReason !== null)('postgres checks against a real database', 
   });
 
   it('cancels a query past the statement timeout, with a clear detail', async () => {
-    const started = performance.now();
-    const result = await runCheck(query('select pg_sleep(2)'), contextFor({ timeoutMs: 500 }));
+    const result = await runCheck(query('select pg_sleep(30)'), contextFor({ timeoutMs: 1500 }));
     expect(result.ok).toBe(false);
-    // The statement timeout is what is left of the budget, so the server cancels the query first.
+    // The statement timeout is what is left of the budget, so the server cancels the query first; on a
+    // machine so loaded that connecting ate the budget, the check's own deadline says so instead.
     expect(result.detail).toMatch(
-      /^the query was cancelled by the statement timeout of \d+ ms \(check budget 500 ms\)$/,
+      /^(the query was cancelled by the statement timeout of \d+ ms \(check budget 1500 ms\)|timed out after 1500 ms.*)$/,
     );
-    expect(performance.now() - started).toBeLessThan(1500);
+    // Far less than the 30 s the query asked for: it was cancelled, not waited out.
+    expect(result.latencyMs).toBeLessThan(15_000);
   });
 
   it('reports a query error', async () => {
