@@ -56,7 +56,7 @@ async function type(lines: string[]): Promise<string> {
   const port = (server.address() as AddressInfo).port;
   const checks = createCheckExecutor({
     env: { APP_URL: `http://127.0.0.1:${port}` },
-    timeoutMs: 2000,
+    timeoutMs: 10_000,
     allowedHosts: [],
   });
   const library = buildLibrary([{ path: 'checklists/web.md', source: CHECKLIST }]);
