@@ -61,11 +61,12 @@ export async function claimDue(
   });
 }
 
-export async function markFired(db: Database, key: string, at: Date): Promise<void> {
+export async function markFired(db: Database, keys: string[], at: Date): Promise<void> {
+  if (keys.length === 0) return;
   await db
     .update(timers)
     .set({ firedAt: at, claimedUntil: null, lastError: null })
-    .where(eq(timers.key, key));
+    .where(inArray(timers.key, keys));
 }
 
 export async function retryLater(db: Database, key: string, at: Date, error: string): Promise<void> {
