@@ -78,7 +78,7 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
     ];
     const timers = new TimerWorker({
       db: database.db,
-      handlers: escalationHandlers({ runs, directory, notifiers, metrics }),
+      handlers: escalationHandlers({ runs, directory, notifiers, metrics, checks }),
       logger,
       onFired: (job, latenessMs) =>
         metrics.timerLateness.observe({ kind: job.kind }, Math.max(0, latenessMs) / 1000),

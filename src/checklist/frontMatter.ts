@@ -29,7 +29,13 @@ const targetText = z
 
 const itemReference = z.union([z.string().min(1), z.number()]).transform(String);
 
-const checkBase = { item: itemReference, description: z.string().optional() };
+const checkBase = {
+  item: itemReference,
+  description: z.string().optional(),
+  /** Run again by itself every so often ("every: 5m, for: 30m"), as well as on request. */
+  every: duration.optional(),
+  for: duration.optional(),
+};
 
 const checkSchema = z.discriminatedUnion('kind', [
   z.object({

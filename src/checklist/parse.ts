@@ -583,6 +583,17 @@ function applyFrontMatter(
     const spec = checkSpecFrom(definition);
     item.kind = 'check';
     item.check = { spec, source: 'front-matter', name, detectedFrom: null, variables: variablesIn(spec) };
+    if (definition.every !== undefined) {
+      if (definition.every < 1) {
+        error(
+          ['checks', name, 'every'],
+          `check “${name}” repeats more often than once a minute`,
+          'write every: 1m or more',
+        );
+        continue;
+      }
+      item.check.repeat = { everyMinutes: definition.every, forMinutes: definition.for ?? null };
+    }
   }
 
   for (const [index, reminder] of (frontMatter.reminders ?? []).entries()) {

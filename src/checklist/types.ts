@@ -69,6 +69,8 @@ export interface ItemCheck {
   detectedFrom: string | null;
   /** Variables the spec needs: from the front matter, else the environment. */
   variables: string[];
+  /** Run again by itself: every N minutes from the run's start, for M minutes (null: until the run ends). */
+  repeat?: { everyMinutes: number; forMinutes: number | null };
 }
 
 /** A condition under which the run should roll back, kept as text with what could be parsed of it. */

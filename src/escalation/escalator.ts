@@ -1,3 +1,4 @@
+import type { CheckExecutor } from '../chat/runChecks.js';
 import type { Metrics } from '../metrics.js';
 import { formatClock, isResolved, itemState } from '../runs/machine.js';
 import type { RunService } from '../runs/service.js';
@@ -19,6 +20,8 @@ export interface EscalatorOptions {
   /** Where notices go: the run's own chat platform, and any configured paging services. */
   notifiers: Notifier[];
   metrics?: Metrics;
+  /** Runs the checks that repeat on a schedule; without it those timers do nothing. */
+  checks?: CheckExecutor;
 }
 
 /**
@@ -34,6 +37,7 @@ export function escalationHandlers(options: EscalatorOptions): Record<string, Ti
     remind: (job) => remind(options, job, 'remind'),
     deliver: (job) => deliver(options, job),
     stall: (job, now) => stall(options, job, now),
+    recheck: (job) => recheck(options, job),
   };
 }
 
@@ -103,6 +107,30 @@ async function deadline(options: EscalatorOptions, job: ClaimedTimer, now: Date)
   await options.runs.apply(
     run.id,
     { type: 'escalate', reason, trigger: 'phase_overdue' },
+    BOT,
+    `timer:${job.key}`,
+  );
+  return DONE;
+}
+
+/** A check that repeats by itself; an item someone skipped or marked N/A is left as they decided. */
+async function recheck(options: EscalatorOptions, job: ClaimedTimer): Promise<TimerOutcome> {
+  if (!job.runId || !options.checks) return DONE;
+  const run = await options.runs.get(job.runId);
+  if (!run || run.status !== 'active') return DONE;
+  const item = run.checklist.items.find((candidate) => candidate.key === job.payload.itemKey);
+  if (!item?.check) return DONE;
+  const status = itemState(run, item.key).status;
+  if (status === 'skipped' || status === 'na') return DONE;
+  const results = await options.checks.run(
+    [{ key: item.key, spec: item.check.spec }],
+    run.checklist.variables,
+  );
+  const result = results.get(item.key);
+  if (!result) return DONE;
+  await options.runs.apply(
+    run.id,
+    { type: 'record_checks', results: [{ ref: item.ref, ...result }] },
     BOT,
     `timer:${job.key}`,
   );

@@ -12,10 +12,11 @@ export interface TimerJob {
   dueAt: Date;
 }
 
-export type TimerKind = 'escalate' | 'deadline' | 'nudge' | 'remind' | 'deliver' | 'stall';
+export type TimerKind = 'escalate' | 'deadline' | 'nudge' | 'remind' | 'deliver' | 'stall' | 'recheck';
 
 /** At most this many cadence reminders per phase, so "every 5 minutes" without an end stays bounded. */
 const MAX_REMINDERS = 24;
+const MAX_RECHECKS = 288;
 
 export interface ScheduleOptions {
   /** oncall.yaml's stall_minutes: a run with no progress for this long escalates. */
@@ -111,6 +112,22 @@ function phaseTimers(state: RunState): TimerJob[] {
         kind: 'nudge',
         payload: { phaseKey: phase.key },
         dueAt: new Date(dueAt.getTime() - lead * 60_000),
+      });
+    }
+  }
+  // Checks that repeat by themselves ("every: 5m, for: 30m"); without an end, a day's worth at most.
+  for (const item of state.checklist.items) {
+    const repeat = item.check?.repeat;
+    if (!repeat) continue;
+    for (let n = 1; n <= MAX_RECHECKS; n++) {
+      const offset = n * repeat.everyMinutes;
+      if (repeat.forMinutes !== null && offset > repeat.forMinutes) break;
+      jobs.push({
+        key: `recheck:${state.id}:${item.key}:${n}`,
+        runId: state.id,
+        kind: 'recheck',
+        payload: { itemKey: item.key },
+        dueAt: new Date(start + offset * 60_000),
       });
     }
   }
