@@ -117,7 +117,7 @@ async function deadline(options: EscalatorOptions, job: ClaimedTimer, now: Date)
 async function recheck(options: EscalatorOptions, job: ClaimedTimer): Promise<TimerOutcome> {
   if (!job.runId || !options.checks) return DONE;
   const run = await options.runs.get(job.runId);
-  if (!run || run.status !== 'active') return DONE;
+  if (run?.status !== 'active') return DONE;
   const item = run.checklist.items.find((candidate) => candidate.key === job.payload.itemKey);
   if (!item?.check) return DONE;
   const status = itemState(run, item.key).status;

@@ -77,7 +77,10 @@ describe('a check that repeats on a schedule', () => {
     now = at(10);
     await worker.runDue();
     const failed = await runs.get(runId);
-    expect(failed?.items[key]).toMatchObject({ status: 'failed', reason: 'expected status 200, got 503: down' });
+    expect(failed?.items[key]).toMatchObject({
+      status: 'failed',
+      reason: 'expected status 200, got 503: down',
+    });
     expect(failed?.escalation).toMatchObject({ trigger: 'check_failed', status: 'open' });
 
     now = at(12);
