@@ -1,8 +1,6 @@
-import { PassThrough } from 'node:stream';
-import pino from 'pino';
 import type { ChatDeps } from '../../src/chat/handle.js';
-import { runTerminal } from '../../src/chat/terminal/terminal.js';
 import { buildLibrary } from '../../src/checklist/library.js';
+import { typeInTerminal } from '../support/terminal.js';
 
 /** A checklist with every kind of item, phases with and without deadlines, and one automated check. */
 export const WEB_DEPLOY = `---
@@ -45,26 +43,8 @@ export class TestTime {
   }
 }
 
-/** Types lines into the terminal channel as `user`, as a person at the keyboard would, and returns what it printed. */
-export async function type(deps: ChatDeps, lines: string[], user = 'ana'): Promise<string> {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let printed = '';
-  output.on('data', (chunk) => {
-    printed += chunk;
-  });
-  const done = runTerminal({
-    deps,
-    input,
-    output,
-    interactive: false,
-    user,
-    logger: pino({ level: 'silent' }),
-  });
-  input.end(lines.map((line) => `${line}\n`).join(''));
-  await done;
-  return printed;
-}
+/** Types lines into the terminal channel as `user` (the shared helper, under the name the report tests use). */
+export const type = typeInTerminal;
 
 export interface Step {
   /** Minutes after the story's start. */

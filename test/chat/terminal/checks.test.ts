@@ -1,13 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTerminal } from '../../../src/chat/terminal/terminal.js';
 import { buildLibrary } from '../../../src/checklist/library.js';
 import { createCheckExecutor } from '../../../src/checks/executor.js';
 import { RunService } from '../../../src/runs/service.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { typeInTerminal } from '../../support/terminal.js';
 
 const CHECKLIST = `---
 title: Web release
@@ -46,13 +44,7 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function type(lines: string[]): Promise<string> {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let printed = '';
-  output.on('data', (chunk) => {
-    printed += chunk;
-  });
+function type(lines: string[]): Promise<string> {
   const port = (server.address() as AddressInfo).port;
   const checks = createCheckExecutor({
     env: { APP_URL: `http://127.0.0.1:${port}` },
@@ -60,17 +52,7 @@ async function type(lines: string[]): Promise<string> {
     allowedHosts: [],
   });
   const library = buildLibrary([{ path: 'checklists/web.md', source: CHECKLIST }]);
-  const done = runTerminal({
-    deps: { runs, library, checks },
-    input,
-    output,
-    interactive: false,
-    user: 'ana',
-    logger: pino({ level: 'silent' }),
-  });
-  input.end(lines.map((line) => `${line}\n`).join(''));
-  await done;
-  return printed;
+  return typeInTerminal({ runs, library, checks }, lines);
 }
 
 describe('/deploy run-checks in the terminal channel, against a real HTTP server', () => {

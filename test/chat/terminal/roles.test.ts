@@ -1,11 +1,9 @@
-import { PassThrough } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTerminal } from '../../../src/chat/terminal/terminal.js';
 import { buildLibrary } from '../../../src/checklist/library.js';
 import { readOncallFile } from '../../../src/escalation/oncallFile.js';
 import { RunService } from '../../../src/runs/service.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { typeInTerminal } from '../../support/terminal.js';
 
 const CHECKLIST = `---
 title: API release
@@ -45,24 +43,8 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function typeAs(user: string, lines: string[]): Promise<string> {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let printed = '';
-  output.on('data', (chunk) => {
-    printed += chunk;
-  });
-  const done = runTerminal({
-    deps: { runs, library, directory: oncall.directory ?? undefined },
-    input,
-    output,
-    interactive: false,
-    user,
-    logger: pino({ level: 'silent' }),
-  });
-  input.end(lines.map((line) => `${line}\n`).join(''));
-  await done;
-  return printed;
+function typeAs(user: string, lines: string[]): Promise<string> {
+  return typeInTerminal({ runs, library, directory: oncall.directory ?? undefined }, lines, user);
 }
 
 describe('roles from oncall.yaml in the terminal channel', () => {

@@ -1,10 +1,8 @@
-import { PassThrough } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTerminal } from '../../../src/chat/terminal/terminal.js';
 import { buildLibrary } from '../../../src/checklist/library.js';
 import { RunService } from '../../../src/runs/service.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { typeInTerminal } from '../../support/terminal.js';
 
 const DEMO = `---
 title: Web deploy
@@ -41,24 +39,8 @@ afterAll(async () => {
 });
 
 /** Types the lines into the terminal channel as `user` and returns what it printed. */
-async function type(lines: string[], user = 'ana'): Promise<string> {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let printed = '';
-  output.on('data', (chunk) => {
-    printed += chunk;
-  });
-  const done = runTerminal({
-    deps: { runs, library },
-    input,
-    output,
-    interactive: false,
-    user,
-    logger: pino({ level: 'silent' }),
-  });
-  input.end(lines.map((line) => `${line}\n`).join(''));
-  await done;
-  return printed;
+function type(lines: string[], user = 'ana'): Promise<string> {
+  return typeInTerminal({ runs, library }, lines, user);
 }
 
 describe('the terminal channel', () => {
