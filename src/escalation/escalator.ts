@@ -179,6 +179,15 @@ async function deliver(options: EscalatorOptions, job: ClaimedTimer): Promise<Ti
   if (!job.runId) return DONE;
   const run = await options.runs.get(job.runId);
   if (!run) return DONE;
+  if (job.payload.outcome === 'acknowledged' || job.payload.outcome === 'resolved') {
+    const kind = job.payload.outcome;
+    const text = `Escalation ${String(job.payload.escalationId)} of “${run.checklist.title}” ${kind}.`;
+    return send(
+      options,
+      { kind, run, text, targets: [], escalationId: String(job.payload.escalationId), severity: null },
+      job,
+    );
+  }
   const targets = (job.payload.targets ?? []) as PageTarget[];
   const step = Number(job.payload.step) + 1;
   const round = Number(job.payload.round) + 1;

@@ -5,7 +5,8 @@ import type { PageTarget, RunState } from '../runs/types.js';
 
 /** Something Shipcheck tells people outside of a command's reply: a page or a reminder. */
 export interface Notice {
-  kind: 'page' | 'reminder';
+  /** `acknowledged` and `resolved` close the loop with services that keep an incident open (PagerDuty). */
+  kind: 'page' | 'reminder' | 'acknowledged' | 'resolved';
   run: RunState;
   text: string;
   targets: PageTarget[];
@@ -23,11 +24,16 @@ export interface Notifier {
   send(notice: Notice, deliveryKey: string): Promise<'done' | 'retry'>;
 }
 
+/** Pages and reminders are for chat; acknowledgements already show there as the run's own update. */
+export function isChatNotice(notice: Notice): boolean {
+  return notice.kind === 'page' || notice.kind === 'reminder';
+}
+
 /** Pages and reminders in the terminal channel, with the people it would page named. */
 export function terminalNotifier(write: (text: string) => void): Notifier {
   return {
     name: 'terminal',
-    accepts: (notice) => notice.run.platform === 'terminal',
+    accepts: (notice) => notice.run.platform === 'terminal' && isChatNotice(notice),
     async send(notice) {
       const people = notice.targets.flatMap((target) =>
         'person' in target ? [`@${target.terminal ?? target.person} (${target.via})`] : [],
@@ -44,13 +50,20 @@ const TIMEOUT_MS = 10_000;
 export function pagerDutyNotifier(routingKey: string, url: string, logger: Logger): Notifier {
   return {
     name: 'pagerduty',
-    accepts: (notice) => notice.kind === 'page',
+    accepts: (notice) => notice.kind !== 'reminder',
     async send(notice) {
+      const dedupKey = `shipcheck-${notice.escalationId}`;
+      if (notice.kind === 'acknowledged' || notice.kind === 'resolved') {
+        // The same incident the pages opened: acknowledged or resolved there too.
+        const action = notice.kind === 'acknowledged' ? 'acknowledge' : 'resolve';
+        const body = JSON.stringify({ routing_key: routingKey, event_action: action, dedup_key: dedupKey });
+        return post(url, body, { 'content-type': 'application/json' }, logger, 'pagerduty');
+      }
       const severity = notice.severity === 'P0' ? 'critical' : notice.severity === 'P1' ? 'error' : 'warning';
       const body = JSON.stringify({
         routing_key: routingKey,
         event_action: 'trigger',
-        dedup_key: `shipcheck-${notice.escalationId}`,
+        dedup_key: dedupKey,
         payload: {
           summary: notice.text.slice(0, 1000),
           source: `shipcheck run ${notice.run.id}`,

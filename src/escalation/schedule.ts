@@ -54,6 +54,16 @@ export function timersFor(
         dueAt: now,
       });
     }
+    if (event.type === 'escalation_acknowledged' || event.type === 'escalation_resolved') {
+      const outcome = event.type === 'escalation_acknowledged' ? 'acknowledged' : 'resolved';
+      jobs.push({
+        key: `deliver:${event.escalationId}:${outcome}`,
+        runId: state.id,
+        kind: 'deliver',
+        payload: { escalationId: event.escalationId, outcome },
+        dueAt: now,
+      });
+    }
     if (event.type === 'escalation_paged') {
       const at = `${event.escalationId}:${event.step}:${event.round}`;
       jobs.push({

@@ -1,4 +1,4 @@
-import type { Notifier } from '../../escalation/notify.js';
+import { isChatNotice, type Notifier } from '../../escalation/notify.js';
 import type { DiscordApi } from './api.js';
 import { NO_MENTIONS } from './components.js';
 import { DISCORD_PLATFORM } from './interactions.js';
@@ -12,7 +12,7 @@ import { renderNotice } from './render.js';
 export function discordNotifier(api: DiscordApi): Notifier {
   return {
     name: 'discord',
-    accepts: (notice) => notice.run.platform === DISCORD_PLATFORM,
+    accepts: (notice) => notice.run.platform === DISCORD_PLATFORM && isChatNotice(notice),
     async send(notice) {
       const ids = [
         ...new Set(

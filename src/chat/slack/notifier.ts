@@ -1,4 +1,4 @@
-import type { Notifier } from '../../escalation/notify.js';
+import { isChatNotice, type Notifier } from '../../escalation/notify.js';
 import type { SlackApi } from './api.js';
 import { SLACK_PLATFORM } from './interactions.js';
 import { renderNotice } from './render.js';
@@ -11,7 +11,7 @@ import { renderNotice } from './render.js';
 export function slackNotifier(api: () => SlackApi | null): Notifier {
   return {
     name: 'slack',
-    accepts: (notice) => notice.run.platform === SLACK_PLATFORM,
+    accepts: (notice) => notice.run.platform === SLACK_PLATFORM && isChatNotice(notice),
     async send(notice) {
       const client = api();
       if (!client) return 'retry';
