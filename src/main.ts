@@ -56,7 +56,7 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
     redis = config.redisUrl ? await connectRedis(config.redisUrl) : null;
     if (web) addOpsRoutes(web, database, redis, metrics);
     const history = new RunHistory(database.db, library);
-    const checks = createCheckExecutor({ env: process.env, metrics, ...config.checks });
+    const checks = createCheckExecutor({ env: environmentForChecks(process.env), metrics, ...config.checks });
     const deps = { runs, library, directory, history, links: web?.links, checks, metrics };
     // Made before the notifiers, which page Discord runs through its REST client; connected below.
     const discord = config.discord
@@ -115,6 +115,23 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
     redis?.disconnect();
     await database.close();
   }
+}
+
+/** Shipcheck's own credentials: no checklist may put them into a check's target. */
+const OWN_SECRETS = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'DISCORD_TOKEN',
+  'SHIPCHECK_LINK_SECRET',
+  'SHIPCHECK_WEBHOOK_SECRET',
+  'PAGERDUTY_ROUTING_KEY',
+];
+
+function environmentForChecks(environment: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const visible = { ...environment };
+  for (const name of OWN_SECRETS) delete visible[name];
+  return visible;
 }
 
 /** /health/ready (database, and Redis when configured) and /metrics beside the run pages. */
