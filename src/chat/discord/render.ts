@@ -1,6 +1,6 @@
 import { isResolved } from '../../runs/machine.js';
-import type { ItemStatus, RunStatus } from '../../runs/types.js';
-import type { ItemView, Progress, RunView, SectionView, SummaryView } from '../../runs/view.js';
+import type { ItemView, RunView, SectionView, SummaryView } from '../../runs/view.js';
+import { countOf, ITEM_MARK, progressBar, progressText, STATUS_ICON, STATUS_WORD } from '../render/common.js';
 import {
   type ActionRow,
   type Button,
@@ -47,20 +47,6 @@ export interface DiscordPart {
   page: number;
   message: DiscordMessage;
 }
-
-const MARK: Record<ItemStatus, string> = { open: '⬜', done: '✅', skipped: '⏭️', failed: '❌', na: '➖' };
-const STATUS_WORD: Record<RunStatus, string> = {
-  active: 'In progress',
-  completed: 'Completed',
-  aborted: 'Aborted',
-  rolled_back: 'Rolled back',
-};
-const STATUS_ICON: Record<RunStatus, string> = {
-  active: '🚀',
-  completed: '🎉',
-  aborted: '⛔',
-  rolled_back: '⏪',
-};
 
 export function renderDiscordRun(view: RunView): DiscordPart[] {
   const active = view.summary.status === 'active';
@@ -202,7 +188,7 @@ function sectionTitle(section: SectionView): string {
 export function itemLine(item: ItemView, caps: LineCaps = LINE_CAPS[0]): string {
   const indent = item.depth > 0 ? `${'\u2003'.repeat(Math.min(item.depth, 3))}↳ ` : '';
   const optional = item.required || /\(optional\)/i.test(item.text) ? '' : ' *(optional)*';
-  return `${indent}${MARK[item.status]} **${escapeWithin(item.ref, 20)}** ${escapeWithin(item.text, caps.text)}${optional}${itemOutcome(item, caps)}`;
+  return `${indent}${ITEM_MARK[item.status]} **${escapeWithin(item.ref, 20)}** ${escapeWithin(item.text, caps.text)}${optional}${itemOutcome(item, caps)}`;
 }
 
 function itemOutcome(item: ItemView, caps: LineCaps): string {
@@ -282,7 +268,10 @@ function selectOptions(items: ItemView[]): SelectOption[] {
     const value = itemName(item, DISCORD_LIMITS.optionValue);
     if (!value) return [];
     return [
-      { label: clip(`${MARK[item.status]} ${item.ref} ${item.text}`, DISCORD_LIMITS.optionLabel), value },
+      {
+        label: clip(`${ITEM_MARK[item.status]} ${item.ref} ${item.text}`, DISCORD_LIMITS.optionLabel),
+        value,
+      },
     ];
   });
 }
@@ -362,19 +351,4 @@ function fitContent(content: string): string {
   return content.length <= DISCORD_LIMITS.content
     ? content
     : `${content.slice(0, DISCORD_LIMITS.content - 1)}…`;
-}
-
-function progressText(progress: Progress): string {
-  const percent = progress.total === 0 ? 100 : Math.floor((progress.resolved / progress.total) * 100);
-  const failed = progress.failed > 0 ? ` · ❌ ${progress.failed} failed` : '';
-  return `${progress.resolved}/${progress.total} resolved (${percent}%)${failed}`;
-}
-
-function progressBar(progress: Progress, width = 10): string {
-  const filled = progress.total === 0 ? width : Math.round((progress.resolved / progress.total) * width);
-  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-}
-
-function countOf(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

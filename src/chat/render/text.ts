@@ -2,6 +2,7 @@ import { formatClock } from '../../runs/machine.js';
 import type { ItemStatus } from '../../runs/types.js';
 import type { ItemView, Progress, RunView, SectionView, SummaryView } from '../../runs/view.js';
 import type { RenderedPart } from '../publisher.js';
+import { progressBar, progressPercent } from './common.js';
 
 /** Plain text, for the terminal channel and for notifications that carry no formatting. */
 
@@ -101,11 +102,5 @@ function itemOutcome(item: ItemView): string {
 }
 
 function progressText(progress: Progress): string {
-  const percent = progress.total === 0 ? 100 : Math.floor((progress.resolved / progress.total) * 100);
-  return `${progress.resolved}/${progress.total} resolved (${percent}%)`;
-}
-
-function progressBar(progress: Progress, width = 10): string {
-  const filled = progress.total === 0 ? width : Math.round((progress.resolved / progress.total) * width);
-  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+  return `${progress.resolved}/${progress.total} resolved (${progressPercent(progress)}%)`;
 }

@@ -1,6 +1,6 @@
 import { isResolved } from '../../runs/machine.js';
-import type { ItemStatus, RunStatus } from '../../runs/types.js';
-import type { ItemView, Progress, RunView, SectionView, SummaryView } from '../../runs/view.js';
+import type { ItemView, RunView, SectionView, SummaryView } from '../../runs/view.js';
+import { countOf, ITEM_MARK, progressBar, progressText, STATUS_ICON, STATUS_WORD } from '../render/common.js';
 import { ACTION, encodeItemChoice, type ItemVerb } from './actions.js';
 import {
   type ButtonElement,
@@ -41,28 +41,6 @@ export interface SlackPart {
   page: number;
   message: SlackMessage;
 }
-
-const MARK: Record<ItemStatus, string> = {
-  open: '⬜',
-  done: '✅',
-  skipped: '⏭️',
-  failed: '❌',
-  na: '➖',
-};
-
-const STATUS_WORD: Record<RunStatus, string> = {
-  active: 'In progress',
-  completed: 'Completed',
-  aborted: 'Aborted',
-  rolled_back: 'Rolled back',
-};
-
-const STATUS_ICON: Record<RunStatus, string> = {
-  active: '🚀',
-  completed: '🎉',
-  aborted: '⛔',
-  rolled_back: '⏪',
-};
 
 export function renderSlackRun(view: RunView): SlackPart[] {
   const active = view.summary.status === 'active';
@@ -240,7 +218,7 @@ export function itemLine(item: ItemView): string {
   const indent = item.depth > 0 ? `${'\u2003'.repeat(item.depth)}↳ ` : '';
   const optional = item.required || /\(optional\)/i.test(item.text) ? '' : ' _(optional)_';
   const text = escapeWithin(item.text, ITEM_TEXT_MAX);
-  return `${indent}${MARK[item.status]} *${escapeMrkdwn(item.ref)}* ${text}${optional}${itemOutcome(item)}`;
+  return `${indent}${ITEM_MARK[item.status]} *${escapeMrkdwn(item.ref)}* ${text}${optional}${itemOutcome(item)}`;
 }
 
 function itemOutcome(item: ItemView): string {
@@ -358,19 +336,4 @@ export function renderReport(report: string): SlackMessage {
     text: notice.text,
     blocks: [{ type: 'context', elements: [mrkdwn('📋 Run report')] }, ...notice.blocks],
   };
-}
-
-function progressText(progress: Progress): string {
-  const percent = progress.total === 0 ? 100 : Math.floor((progress.resolved / progress.total) * 100);
-  const failed = progress.failed > 0 ? ` · ❌ ${progress.failed} failed` : '';
-  return `${progress.resolved}/${progress.total} resolved (${percent}%)${failed}`;
-}
-
-function progressBar(progress: Progress, width = 10): string {
-  const filled = progress.total === 0 ? width : Math.round((progress.resolved / progress.total) * width);
-  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-}
-
-function countOf(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
