@@ -1,5 +1,6 @@
-import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { keyLinesOf, lineOfPath } from '../yaml/keyLines.js';
 import { type Rotation, type RotationOverride, WEEKDAYS } from './oncall.js';
 import {
   type Policy,
@@ -199,7 +200,8 @@ export function readOncallFile(text: string): {
     message: `not valid YAML: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
   }));
   if (problems.length > 0) return { directory: null, problems };
-  const lineOf = (path: (string | number)[]) => lineAt(document, lineCounter, path);
+  const keyLines = keyLinesOf(document.contents, lineCounter);
+  const lineOf = (path: (string | number)[]) => lineOfPath(keyLines, path.map(String)) ?? 1;
   let raw: Record<string, unknown>;
   try {
     raw = (document.toJS() ?? {}) as Record<string, unknown>;
@@ -411,33 +413,4 @@ function instantOf(text: string, timeZone: string): Date | null {
     : 0;
   const utc = Date.UTC(date.year, date.month - 1, date.day, hour, minute, second);
   return new Date(utc - offsetMinutes * 60_000);
-}
-
-/**
- * The line of the deepest part of `path` the document has: a key's line in a mapping, an item's line
- * in a sequence.
- */
-function lineAt(document: Document, lineCounter: LineCounter, path: (string | number)[]): number {
-  let node: unknown = document.contents;
-  let line = 1;
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => String(isScalar(item.key) ? item.key.value : item.key) === String(segment),
-      );
-      if (!pair) break;
-      const start = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
-      if (start !== undefined) line = lineCounter.linePos(start).line;
-      node = pair.value;
-    } else if (isSeq(node)) {
-      const item = node.items[Number(segment)];
-      if (item === undefined) break;
-      const start = (item as { range?: number[] } | null)?.range?.[0];
-      if (start !== undefined) line = lineCounter.linePos(start).line;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return line;
 }
