@@ -127,10 +127,11 @@ export async function handleCommand(
       return runChecksOn(deps, context, run, command.scope);
     }
     case 'run': {
-      const run = await resolveRun(deps, context, command.runId);
-      if (typeof run === 'string') return quiet(run);
+      // The service reads the run under its lock; reading it here as well would double every click's reads.
+      const runId = command.runId ?? (await deps.runs.activeRunId(context.platform, context.channelId));
+      if (!runId) return quiet(NO_ACTIVE_RUN);
       const outcome = await deps.runs.apply(
-        run.id,
+        runId,
         command.command,
         actorOf(deps, context),
         context.idempotencyKey,
@@ -142,12 +143,12 @@ export async function handleCommand(
       // Notes and role assignments change no item, so nothing on the run's messages shows them: say so.
       if (outcome.accepted && !outcome.replayed) {
         if (command.command.type === 'note')
-          return { ...reply, notice: `Note added to run ${run.id}.`, run: null };
+          return { ...reply, notice: `Note added to run ${runId}.`, run: null };
         if (command.command.type === 'assign') {
           const { role, person } = command.command;
           return {
             ...reply,
-            notice: `${person} has the role ${role.toLowerCase()} for run ${run.id}.`,
+            notice: `${person} has the role ${role.toLowerCase()} for run ${runId}.`,
             run: null,
           };
         }
@@ -188,6 +189,9 @@ function replyTo(outcome: Outcome, showAll: boolean): Reply {
 }
 
 /** The run a command is about: the one named by --id, else this channel's active one; or why there is none. */
+const NO_ACTIVE_RUN =
+  'no run is active in this channel. /deploy start <checklist> begins one; /deploy list shows them.';
+
 async function resolveRun(
   deps: ChatDeps,
   context: ChatContext,
@@ -198,10 +202,7 @@ async function resolveRun(
     return run ?? `there is no run ${runId}.`;
   }
   const active = await deps.runs.activeRun(context.platform, context.channelId);
-  return (
-    active ??
-    'no run is active in this channel. /deploy start <checklist> begins one; /deploy list shows them.'
-  );
+  return active ?? NO_ACTIVE_RUN;
 }
 
 function oncallText(deps: ChatDeps): string {

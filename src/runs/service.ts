@@ -187,6 +187,11 @@ export class RunService {
     return checklist;
   }
 
+  /** Only the id: enough to apply a command, without reading the run twice. */
+  activeRunId(platform: string, channelId: string): Promise<string | null> {
+    return store.selectActiveRunId(this.#db, platform, channelId);
+  }
+
   async activeRun(platform: string, channelId: string): Promise<RunState | null> {
     const id = await store.selectActiveRunId(this.#db, platform, channelId);
     return id ? this.get(id) : null;
