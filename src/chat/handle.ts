@@ -2,9 +2,10 @@ import type { ChecklistLibrary } from '../checklist/library.js';
 import type { CheckSpec } from '../checklist/types.js';
 import { describeOnCall } from '../escalation/oncall.js';
 import type { PeopleDirectory } from '../escalation/oncallFile.js';
-import type { Metrics } from '../metrics.js';
+import { type Metrics, observeInteraction } from '../metrics.js';
 import { chatReport, historyText, type RunLinks, runToReport } from '../report/chat.js';
 import type { RunHistory } from '../report/historyService.js';
+import { noteRun, sinceReceipt } from '../requestContext.js';
 import type { Outcome, RunService } from '../runs/service.js';
 import type { Actor, RunState } from '../runs/types.js';
 import { type ChatCommand, helpFor, parseDeployCommand } from './commands.js';
@@ -108,6 +109,7 @@ export async function handleCommand(
         context.actor,
         context.idempotencyKey,
       );
+      recorded(deps, context, outcome.state?.id);
       return replyTo(outcome, true);
     }
     case 'status': {
@@ -130,12 +132,14 @@ export async function handleCommand(
       // The service reads the run under its lock; reading it here as well would double every click's reads.
       const runId = command.runId ?? (await deps.runs.activeRunId(context.platform, context.channelId));
       if (!runId) return quiet(NO_ACTIVE_RUN);
+      noteRun(runId);
       const outcome = await deps.runs.apply(
         runId,
         command.command,
         actorOf(deps, context),
         context.idempotencyKey,
       );
+      recorded(deps, context, runId);
       const reply = replyTo(outcome, false);
       // The end of a run posts its report (a replay posted it the first time).
       if (outcome.accepted && !outcome.replayed && outcome.state && outcome.state.status !== 'active')
@@ -176,8 +180,16 @@ async function runChecksOn(
   // The delivery's key makes a retried "Run checks" record its results once.
   const key = context.idempotencyKey ? `${context.idempotencyKey}:checks` : null;
   const outcome = await deps.runs.apply(run.id, { type: 'record_checks', results: outcomes }, BOT_ACTOR, key);
+  recorded(deps, context, run.id);
   const reply = replyTo(outcome, false);
   return outcome.accepted && !outcome.replayed ? { ...reply, notice: summarizeOutcomes(outcomes) } : reply;
+}
+
+/** The command's outcome is committed: the request now names its run, and receipt → commit is measured. */
+function recorded(deps: ChatDeps, context: ChatContext, runId: string | undefined): void {
+  noteRun(runId);
+  const elapsed = sinceReceipt();
+  if (elapsed !== null) observeInteraction(deps.metrics, context.platform, 'commit', elapsed);
 }
 
 function replyTo(outcome: Outcome, showAll: boolean): Reply {

@@ -30,7 +30,14 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
 const MIGRATION_LOCK_ID = 7_414_201; // arbitrary, fixed: Shipcheck's advisory lock for start-up work
 
 async function openPostgres(url: string): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A database that is down must fail a command within seconds (the person is told to try again), not
+  // leave it waiting for a connection; keepAlive notices a server that vanished without closing sockets.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 5_000,
+    keepAlive: true,
+  });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = drizzleNodePg(pool, { schema }) as unknown as Database;

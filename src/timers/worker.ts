@@ -1,5 +1,6 @@
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import { withRequest } from '../requestContext.js';
 import { type ClaimedTimer, claimDue, giveUp, markFired, retryLater } from './store.js';
 
 /** What a handler says of a job: done, or try again later (a delivery that met a 5xx, say). */
@@ -106,7 +107,10 @@ export class TimerWorker {
     }
     let outcome: TimerOutcome;
     try {
-      outcome = await handler(job, started);
+      // The job's log lines name it and its run, like a chat request's do.
+      outcome = await withRequest({ requestId: `timer:${job.key}`, runId: job.runId }, () =>
+        handler(job, started),
+      );
     } catch (error) {
       outcome = {
         retryInMs: backoff(job.attempts),

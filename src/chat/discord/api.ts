@@ -1,4 +1,5 @@
 import { DiscordAPIError, type REST, RESTEvents, Routes } from 'discord.js';
+import type { Metrics } from '../../metrics.js';
 import type { RateLimiter } from '../rateLimiter.js';
 import type { DiscordMessage } from './components.js';
 
@@ -23,9 +24,10 @@ export class DiscordApi {
   readonly #rest: REST;
   readonly #limiter: RateLimiter;
 
-  constructor(rest: REST, limiter: RateLimiter) {
+  constructor(rest: REST, limiter: RateLimiter, metrics?: Metrics) {
     this.#rest = rest;
     this.#limiter = limiter;
+    if (metrics) countCalls(rest, metrics);
     rest.on(RESTEvents.RateLimited, (info) => {
       if (!/^\/channels\/[^/]+\/messages/.test(info.route)) return;
       const method = info.method.toUpperCase() === 'POST' ? 'message.post' : 'message.edit';
@@ -73,4 +75,15 @@ export class DiscordApi {
     };
     await this.#rest.post(Routes.channelMessages(channel.id), { body: message });
   }
+}
+
+/**
+ * Every REST response by route and outcome. @discordjs/rest reports each response it gets, including
+ * the 429s it waits out by itself, so these counts include calls Shipcheck never saw fail.
+ */
+function countCalls(rest: REST, metrics: Metrics): void {
+  rest.on(RESTEvents.Response, (request, response) => {
+    const outcome = response.status === 429 ? 'rate_limited' : response.status < 400 ? 'ok' : 'error';
+    metrics.chatApiCalls.inc({ platform: 'discord', method: `${request.method} ${request.route}`, outcome });
+  });
 }

@@ -3,6 +3,7 @@ import { Client, DiscordAPIError, Events, GatewayIntentBits } from 'discord.js';
 import type { Database } from '../../db/client.js';
 import { UserError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { bindToRequest, withRequest } from '../../requestContext.js';
 import type { Clock } from '../clock.js';
 import type { ChatDeps } from '../handle.js';
 import { InProcessRateLimiter, type RateLimiter, type RateLimits } from '../rateLimiter.js';
@@ -54,7 +55,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   });
   const limiter =
     options.rateLimiter ?? new InProcessRateLimiter(options.rateLimits ?? DISCORD_RATE_LIMITS, options.clock);
-  const api = new DiscordApi(client.rest, limiter);
+  const api = new DiscordApi(client.rest, limiter, options.deps.metrics);
   const publisher = new RunPublisher<DiscordMessage>({
     db: options.db,
     port: discordMessagePort(api),
@@ -72,17 +73,18 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     api,
     publisher,
     logger,
-    track: (channelId: string, work: () => Promise<void>) => lanes.push(channelId, work),
+    track: (channelId: string, work: () => Promise<void>) => lanes.push(channelId, bindToRequest(work)),
     firstSight: (id: string) => recent.add(id),
   };
   client.on(Events.InteractionCreate, (interaction) => {
     if (stopping) return;
-    const handling = onInteraction(env, interaction).catch((error: unknown) =>
-      logger.error({ err: error }, 'discord interaction failed'),
-    );
+    const handling = withRequest({ requestId: interaction.id, platform: 'discord' }, () =>
+      onInteraction(env, interaction),
+    ).catch((error: unknown) => logger.error({ err: error }, 'discord interaction failed'));
     inFlight.add(handling);
     void handling.finally(() => inFlight.delete(handling));
   });
+  options.deps.metrics?.watchCoalescing('discord', () => publisher.stats.coalesced);
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.ShardResume, (shard) => logger.info({ shard }, 'discord gateway resumed'));
 

@@ -9,9 +9,12 @@ import {
   type StringSelectMenuInteraction,
 } from 'discord.js';
 import type { Logger } from '../../logger.js';
+import { observeInteraction } from '../../metrics.js';
+import { sinceReceipt } from '../../requestContext.js';
 import type { RunCommand, RunState, Severity } from '../../runs/types.js';
 import { viewRun } from '../../runs/view.js';
 import type { ChatCommand } from '../commands.js';
+import { failureNotice } from '../failure.js';
 import { type ChatContext, type ChatDeps, handleCommand, handleDeployText, type Reply } from '../handle.js';
 import { renderSummaryText } from '../render/text.js';
 import type { RunPublisher } from '../runPublisher.js';
@@ -44,8 +47,6 @@ export interface InteractionEnv {
   firstSight(interactionId: string): boolean;
 }
 
-const SORRY =
-  'Something went wrong on our side, and the log has the details. /deploy status shows where the run stands.';
 const THREAD_TYPES = new Set([10, 11, 12]);
 
 export async function onInteraction(env: InteractionEnv, interaction: Interaction): Promise<void> {
@@ -384,6 +385,8 @@ async function stale(env: InteractionEnv, interaction: RepliableInteraction): Pr
 async function answered(env: InteractionEnv, answer: () => Promise<unknown>): Promise<boolean> {
   try {
     await answer();
+    const elapsed = sinceReceipt();
+    if (elapsed !== null) observeInteraction(env.deps.metrics, 'discord', 'ack', elapsed);
     return true;
   } catch (error) {
     env.logger.warn({ err: error }, 'could not answer the interaction in time; not acting on it');
@@ -401,7 +404,7 @@ async function guarded(
     await work();
   } catch (error) {
     env.logger.error({ err: error }, 'discord interaction failed');
-    await tell(interaction, SORRY).catch((tellError: unknown) => {
+    await tell(interaction, failureNotice(error)).catch((tellError: unknown) => {
       env.logger.error({ err: tellError }, 'could not tell the user either');
     });
   }

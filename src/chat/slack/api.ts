@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import type { Metrics } from '../../metrics.js';
 import { RateLimitedError, type RateLimiter } from '../rateLimiter.js';
 import type { SlackMessage, SlackModal } from './blocks.js';
 
@@ -31,10 +32,12 @@ const RATE_LIMITED_TRIES = 3;
 export class SlackApi {
   readonly #client: webApi.WebClient;
   readonly #limiter: RateLimiter;
+  readonly #metrics: Metrics | undefined;
 
-  constructor(client: webApi.WebClient, limiter: RateLimiter) {
+  constructor(client: webApi.WebClient, limiter: RateLimiter, metrics?: Metrics) {
     this.#client = client;
     this.#limiter = limiter;
+    this.#metrics = metrics;
   }
 
   async postMessage(channel: string, message: SlackMessage, threadTs?: string): Promise<PostedMessage> {
@@ -82,9 +85,12 @@ export class SlackApi {
     for (let attempt = 1; ; attempt++) {
       await this.#limiter.acquire(method, scope);
       try {
-        return await this.#client.apiCall(method, args);
+        const result = await this.#client.apiCall(method, args);
+        this.#count(method, 'ok');
+        return result;
       } catch (error) {
         const retryAfterMs = rateLimitedFor(error);
+        this.#count(method, retryAfterMs === null ? 'error' : 'rate_limited');
         if (retryAfterMs !== null) {
           this.#limiter.backOff(method, retryAfterMs, scope);
           if (attempt < tries) continue;
@@ -95,6 +101,10 @@ export class SlackApi {
         throw error;
       }
     }
+  }
+
+  #count(method: string, outcome: 'ok' | 'rate_limited' | 'error'): void {
+    this.#metrics?.chatApiCalls.inc({ platform: 'slack', method, outcome });
   }
 }
 

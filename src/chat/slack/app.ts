@@ -3,6 +3,8 @@ import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel } from '@slack/b
 import type { Database } from '../../db/client.js';
 import { UserError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { observeInteraction } from '../../metrics.js';
+import { bindToRequest, currentRequest, withRequest } from '../../requestContext.js';
 import type { Clock } from '../clock.js';
 import type { ChatDeps } from '../handle.js';
 import { InProcessRateLimiter, type RateLimiter, type RateLimits } from '../rateLimiter.js';
@@ -91,7 +93,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   });
   const limiter =
     options.rateLimiter ?? new InProcessRateLimiter(options.rateLimits ?? SLACK_RATE_LIMITS, options.clock);
-  const api = new SlackApi(app.client, limiter);
+  const metrics = options.deps.metrics;
+  const api = new SlackApi(app.client, limiter, metrics);
   const publisher = new RunPublisher<SlackMessage>({
     db: options.db,
     port: slackMessagePort(api),
@@ -106,12 +109,16 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   let stopping = false;
   let listening = false;
 
+  // Socket Mode requests begin here; HTTP ones began in handleHttp, which knows when they arrived.
+  app.use(({ next }) => (currentRequest() ? next() : withRequest({ platform: SLACK_PLATFORM }, next)));
+  metrics?.watchCoalescing(SLACK_PLATFORM, () => publisher.stats.coalesced);
+
   registerInteractions(app, {
     deps: options.deps,
     api,
     publisher,
     logger,
-    track: (channelId, job) => work.push(channelId || null, job),
+    track: (channelId, job) => work.push(channelId || null, bindToRequest(job)),
   });
   app.error(async (error) => {
     logger.error({ err: error }, 'slack app error');
@@ -138,7 +145,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
             response.end();
             return;
           }
-          receiver.requestListener(request, response);
+          withRequest({ platform: SLACK_PLATFORM }, () => {
+            const received = currentRequest()?.receivedAt ?? performance.now();
+            response.once('finish', () =>
+              observeInteraction(metrics, SLACK_PLATFORM, 'ack', performance.now() - received),
+            );
+            receiver.requestListener(request, response);
+          });
         }
       : null,
     async start() {

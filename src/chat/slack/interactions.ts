@@ -11,6 +11,7 @@ import type { Logger } from '../../logger.js';
 import type { RunCommand, RunState } from '../../runs/types.js';
 import { viewRun } from '../../runs/view.js';
 import type { ChatCommand } from '../commands.js';
+import { failureNotice } from '../failure.js';
 import { type ChatContext, type ChatDeps, handleCommand, handleDeployText, type Reply } from '../handle.js';
 import { renderSummaryText } from '../render/text.js';
 import type { RunPublisher } from '../runPublisher.js';
@@ -57,9 +58,6 @@ export interface InteractionEnv {
   /** Runs work after the acknowledgement, in arrival order per channel, and remembers it until it is done. */
   track(channelId: string, work: () => Promise<void>): void;
 }
-
-const SORRY =
-  'Something went wrong on our side, and the log has the details. /deploy status shows where the run stands.';
 
 /** Where an answer for one person goes. */
 interface Audience {
@@ -386,7 +384,7 @@ async function guarded(env: InteractionEnv, audience: Audience, work: () => Prom
     await work();
   } catch (error) {
     env.logger.error({ err: error }, 'slack interaction failed');
-    await tell(env, audience, SORRY).catch((tellError: unknown) => {
+    await tell(env, audience, failureNotice(error)).catch((tellError: unknown) => {
       env.logger.error({ err: tellError }, 'could not tell the user either');
     });
   }

@@ -3,7 +3,9 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../../logger.js';
 import type { RunLinks } from '../../report/chat.js';
+import { withRequest } from '../../requestContext.js';
 import { viewRun } from '../../runs/view.js';
+import { failureNotice } from '../failure.js';
 import { type ChatDeps, handleDeployText, type Reply } from '../handle.js';
 import { changedParts } from '../publisher.js';
 import { renderRunText } from '../render/text.js';
@@ -50,20 +52,19 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
     if (line && !line.startsWith('#')) {
       const text = /^\/?deploy\b/i.test(line) ? line.replace(/^deploy\b/i, '/deploy') : `/deploy ${line}`;
       try {
-        const reply = await handleDeployText(
-          deps,
-          {
-            platform: TERMINAL_PLATFORM,
-            channelId: TERMINAL_CHANNEL,
-            actor,
-            idempotencyKey: `terminal:${randomUUID()}`,
-          },
-          text,
+        const context = {
+          platform: TERMINAL_PLATFORM,
+          channelId: TERMINAL_CHANNEL,
+          actor,
+          idempotencyKey: `terminal:${randomUUID()}`,
+        };
+        const reply = await withRequest({ platform: TERMINAL_PLATFORM }, () =>
+          handleDeployText(deps, context, text),
         );
         write(renderReply(reply, deps.links));
       } catch (error) {
         logger.error({ err: error, line }, 'command failed');
-        write('Something went wrong on our side; that command changed nothing. The log has the details.');
+        write(failureNotice(error));
       }
     }
     if (interactive) lines.prompt();

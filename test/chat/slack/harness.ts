@@ -6,6 +6,7 @@ import type { RateLimits } from '../../../src/chat/rateLimiter.js';
 import { createSlackAdapter, type SlackAdapter } from '../../../src/chat/slack/app.js';
 import type { ChecklistLibrary } from '../../../src/checklist/library.js';
 import type { PeopleDirectory } from '../../../src/escalation/oncallFile.js';
+import type { Metrics } from '../../../src/metrics.js';
 import { RunService } from '../../../src/runs/service.js';
 import { FakeSlack, type Tier } from '../../fakes/slack/server.js';
 import { SlackWorkspace } from '../../fakes/slack/workspace.js';
@@ -64,6 +65,8 @@ export interface HarnessOptions {
   directory?: PeopleDirectory;
   /** HTTP mode: false to route requests from a server of the test's own, as a shared web server would. */
   listen?: boolean;
+  /** What /metrics would show; without it nothing is counted. */
+  metrics?: Metrics;
 }
 
 /** The real Bolt app on the run service and a test database, pointed at a fresh fake Slack. */
@@ -83,7 +86,12 @@ export async function startSlackHarness(options: HarnessOptions): Promise<SlackH
   const logger = pino({ level: 'warn' }, sink);
   const runs = new RunService(options.database.handle.db);
   const adapter = createSlackAdapter({
-    deps: { runs, library: options.library, ...(options.directory ? { directory: options.directory } : {}) },
+    deps: {
+      runs,
+      library: options.library,
+      ...(options.directory ? { directory: options.directory } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    },
     db: options.database.handle.db,
     logger,
     botToken: fake.botToken,
