@@ -53,6 +53,29 @@ export async function insertMessage(db: Database, message: StoredMessage, at: Da
   return rows.length > 0;
 }
 
+/**
+ * What a message shows now, as far as any process recorded it: read right before an edit when other
+ * processes edit it too, so an older rendering never replaces a newer one.
+ */
+export async function selectShown(
+  db: Database,
+  part: MessagePart,
+): Promise<{ renderedHash: string; revision: number } | null> {
+  const rows = await db
+    .select({ renderedHash: chatMessages.renderedHash, revision: chatMessages.revision })
+    .from(chatMessages)
+    .where(
+      and(
+        eq(chatMessages.runId, part.runId),
+        eq(chatMessages.platform, part.platform),
+        eq(chatMessages.partId, part.partId),
+        eq(chatMessages.page, part.page),
+      ),
+    )
+    .limit(1);
+  return rows[0] ?? null;
+}
+
 /** Notes what a message shows after an update; a rendering older than the stored one is ignored. */
 export async function recordRendered(
   db: Database,

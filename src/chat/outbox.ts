@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
+import type { EditTurn } from './coordination.js';
 import { RateLimitedError } from './rateLimiter.js';
 
 /**
@@ -10,9 +11,19 @@ import { RateLimitedError } from './rateLimiter.js';
  *
  * "Newest" is by `version` (a run's revision), not by arrival: two commands finishing in the opposite
  * order of their commits cannot leave the older rendering on screen.
+ *
+ * With other processes editing the same messages, `turn` extends "one edit in flight" and the interval
+ * to all of them: the payload to send is picked only once the turn is granted, so what arrived while
+ * another process was editing is coalesced too.
  */
 export interface OutboxOptions<Payload> {
-  send: (key: string, payload: Payload, version: number) => Promise<void>;
+  /**
+   * Makes the edit. Resolving with `SUPERSEDED` says nothing needed sending (the message already shows
+   * this version or a newer one), so the interval does not restart; anything else is an edit made.
+   */
+  send: (key: string, payload: Payload, version: number) => Promise<unknown>;
+  /** Waits until no other process edits message `key` and `gapMs` has passed since its last edit anywhere. */
+  turn?: (key: string, gapMs: number) => Promise<EditTurn>;
   /** Minimum time from the end of one edit of a message to the start of the next. */
   intervalMs?: number;
   /** Tries of one payload that fails with an error other than a rate limit, before it is given up. */
@@ -21,6 +32,9 @@ export interface OutboxOptions<Payload> {
   /** A payload was given up: the message may show an older state until the next change. */
   onGiveUp?: (key: string, error: unknown) => void;
 }
+
+/** What `send` resolves with when the message needed no edit. */
+export const SUPERSEDED = 'superseded';
 
 interface Pending<Payload> {
   version: number;
@@ -41,16 +55,20 @@ export interface OutboxStats {
   sent: number;
   /** Payloads replaced by a newer one before they went out. */
   coalesced: number;
+  /** Payloads not sent because the message already showed them or something newer (another process's edit). */
+  superseded: number;
   rateLimited: number;
   givenUp: number;
 }
 
 const DEFAULT_INTERVAL_MS = 1_000;
+const ALONE: EditTurn = { end: async () => {} };
 /** One message never needs more rounds than this between two idle moments; a bound against a runaway loop. */
 const MAX_ROUNDS = 100_000;
 
 export class Outbox<Payload> {
   readonly #send: OutboxOptions<Payload>['send'];
+  readonly #turn: ((key: string, gapMs: number) => Promise<EditTurn>) | null;
   readonly #intervalMs: number;
   readonly #maxAttempts: number;
   readonly #clock: Clock;
@@ -58,10 +76,11 @@ export class Outbox<Payload> {
   readonly #entries = new Map<string, Entry<Payload>>();
   #draining = 0;
   #idleWaiters: (() => void)[] = [];
-  readonly stats: OutboxStats = { sent: 0, coalesced: 0, rateLimited: 0, givenUp: 0 };
+  readonly stats: OutboxStats = { sent: 0, coalesced: 0, superseded: 0, rateLimited: 0, givenUp: 0 };
 
   constructor(options: OutboxOptions<Payload>) {
     this.#send = options.send;
+    this.#turn = options.turn ?? null;
     this.#intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.#maxAttempts = options.maxAttempts ?? 3;
     this.#clock = options.clock ?? systemClock;
@@ -126,16 +145,29 @@ export class Outbox<Payload> {
         await this.#clock.sleep(wait);
         continue;
       }
+      // A coordinator that cannot be asked must not stop the edit: it goes out as if this process were alone.
+      const turn = this.#turn ? await this.#turn(key, this.#intervalMs).catch(() => ALONE) : ALONE;
+      // Picked now, not before the turn: whatever arrived while waiting for it is coalesced.
       const item = entry.pending;
       entry.pending = null;
+      if (!item) {
+        await turn.end(false).catch(() => {});
+        continue;
+      }
+      let edited = true;
       try {
-        await this.#send(key, item.payload, item.version);
-        this.stats.sent += 1;
+        if ((await this.#send(key, item.payload, item.version)) === SUPERSEDED) {
+          edited = false;
+          this.stats.superseded += 1;
+        } else {
+          this.stats.sent += 1;
+        }
         entry.failures = 0;
       } catch (error) {
         this.#retryOrGiveUp(key, entry, item, error);
       } finally {
-        entry.lastEndedAt = this.#clock.now();
+        if (edited) entry.lastEndedAt = this.#clock.now();
+        if (turn !== ALONE) await turn.end(edited).catch(() => {});
       }
     }
   }

@@ -4,8 +4,9 @@ import type { Logger } from '../logger.js';
 import type { RunState } from '../runs/types.js';
 import { type RunView, viewRun } from '../runs/view.js';
 import { type Clock, systemClock } from './clock.js';
+import { InProcessCoordinator, type MessageCoordinator } from './coordination.js';
 import * as messageStore from './messageStore.js';
-import { Outbox } from './outbox.js';
+import { Outbox, SUPERSEDED } from './outbox.js';
 
 /**
  * Keeps a run's chat messages equal to the run, on any platform: posts the parts that have no message
@@ -15,6 +16,10 @@ import { Outbox } from './outbox.js';
  *
  * Correctness under concurrency rests on one rule: a rendering carries its run revision, and nothing of
  * an older revision replaces something of a newer one (here, in the outbox, and in chat_messages).
+ *
+ * With several replicas (a shared coordinator), what this process remembers about the messages may be
+ * stale, so chat_messages decides: missing parts are posted under the run's posting lease after
+ * re-reading it, and each edit is made under the message's edit lease after checking what it shows.
  */
 
 export interface RenderedMessage<Message> {
@@ -54,6 +59,8 @@ export interface RunPublisherOptions<Message> {
   intervalMs?: number;
   /** The wall-clock time a rendering is made at (phases past their deadline show as overdue). */
   now?: () => Date;
+  /** Other replicas posting and editing the same messages; by default this process is alone. */
+  coordinator?: MessageCoordinator;
 }
 
 interface Rendered<Message> {
@@ -91,6 +98,7 @@ export class RunPublisher<Message> {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #now: () => Date;
+  readonly #coordinator: MessageCoordinator;
   readonly #outbox: Outbox<Edit<Message>>;
   readonly #runs = new Map<string, Publication<Message>>();
   readonly #cleanups = new Set<Promise<void>>();
@@ -101,10 +109,16 @@ export class RunPublisher<Message> {
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
     this.#now = options.now ?? (() => new Date());
+    const coordinator = options.coordinator ?? new InProcessCoordinator();
+    this.#coordinator = coordinator;
+    const platform = this.#port.platform;
     this.#outbox = new Outbox<Edit<Message>>({
       clock: this.#clock,
       ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
       send: (_key, edit, revision) => this.#sendEdit(edit, revision),
+      ...(coordinator.shared
+        ? { turn: (key: string, gapMs: number) => coordinator.editTurn(`${platform}/${key}`, gapMs) }
+        : {}),
       onGiveUp: (key, error) =>
         this.#logger.error({ err: error, message: key }, 'gave up updating a message'),
     });
@@ -174,19 +188,25 @@ export class RunPublisher<Message> {
 
   async #load(publication: Publication<Message>): Promise<void> {
     if (publication.messages) return;
-    publication.loading ??= (async () => {
-      const rows = await messageStore.selectRunMessages(this.#db, publication.runId, this.#port.platform);
-      const messages = new Map<string, messageStore.StoredMessage>();
-      for (const row of rows) {
-        const key = partKey(row.partId, row.page);
-        messages.set(key, row);
-        publication.offered.set(key, { revision: row.revision, hash: row.renderedHash });
-      }
-      publication.messages = messages;
-    })().finally(() => {
+    publication.loading ??= this.#read(publication).finally(() => {
       publication.loading = null;
     });
     await publication.loading;
+  }
+
+  /** Where each part is shown, from chat_messages; what was offered already stays unless the row is newer. */
+  async #read(publication: Publication<Message>): Promise<void> {
+    const rows = await messageStore.selectRunMessages(this.#db, publication.runId, this.#port.platform);
+    const messages = new Map<string, messageStore.StoredMessage>();
+    for (const row of rows) {
+      const key = partKey(row.partId, row.page);
+      messages.set(key, row);
+      const offered = publication.offered.get(key);
+      if (!offered || offered.revision < row.revision) {
+        publication.offered.set(key, { revision: row.revision, hash: row.renderedHash });
+      }
+    }
+    publication.messages = messages;
   }
 
   #render(publication: Publication<Message>): Rendered<Message> {
@@ -206,14 +226,22 @@ export class RunPublisher<Message> {
     return this.#render(publication).parts.some((part) => !messages?.has(part.key));
   }
 
-  /** Hands the outbox every posted part whose newest rendering differs from the newest one it was given. */
+  /**
+   * Hands the outbox every posted part whose newest rendering differs from the newest one it was given.
+   * Shared with other replicas, "differs" is not known here (another one may have shown something else
+   * since), so every part of a newer revision goes; the edit finds out under its lease whether the
+   * message needs it.
+   */
   #offerChanges(publication: Publication<Message>): void {
     const rendered = this.#render(publication);
     for (const { key, part, hash } of rendered.parts) {
       const stored = publication.messages?.get(key);
       if (!stored) continue;
       const offered = publication.offered.get(key);
-      if (offered && (offered.hash === hash || offered.revision > rendered.revision)) continue;
+      const known = this.#coordinator.shared
+        ? offered && offered.revision >= rendered.revision
+        : offered && (offered.hash === hash || offered.revision > rendered.revision);
+      if (known) continue;
       publication.offered.set(key, { revision: rendered.revision, hash });
       this.#outbox.offer(`${publication.runId}/${key}`, rendered.revision, {
         runId: publication.runId,
@@ -227,14 +255,21 @@ export class RunPublisher<Message> {
   }
 
   #ensurePosted(publication: Publication<Message>): Promise<PublishResult> {
-    publication.posting ??= this.#postMissing(publication).finally(() => {
-      publication.posting = null;
-    });
+    publication.posting ??= this.#coordinator
+      .whilePosting(publication.runId, () => this.#postMissing(publication))
+      .finally(() => {
+        publication.posting = null;
+      });
     return publication.posting;
   }
 
   /** One message at a time, in order, each rendered from the newest state known when it goes out. */
   async #postMissing(publication: Publication<Message>): Promise<PublishResult> {
+    if (this.#coordinator.shared) {
+      // Another replica may have posted some parts while this one waited for the lease: those are edited.
+      await this.#read(publication);
+      this.#offerChanges(publication);
+    }
     const messages = publication.messages as Map<string, messageStore.StoredMessage>;
     let posted = 0;
     for (let round = 0; round < MAX_POSTS_PER_CALL; round++) {
@@ -266,8 +301,8 @@ export class RunPublisher<Message> {
           { run: publication.runId, part: next.key },
           'part was posted twice; keeping the first',
         );
-        publication.messages = null;
-        await this.#load(publication);
+        await this.#read(publication);
+        this.#offerChanges(publication);
         return { posted, problem: null };
       }
       messages.set(next.key, row);
@@ -279,10 +314,21 @@ export class RunPublisher<Message> {
     return { posted, problem: null };
   }
 
-  async #sendEdit(edit: Edit<Message>, revision: number): Promise<void> {
-    await this.#port.update(edit.ref, edit.message);
+  /** Runs in the message's edit turn: with other replicas, no one else edits it between the check and the record. */
+  async #sendEdit(edit: Edit<Message>, revision: number): Promise<typeof SUPERSEDED | null> {
     const part = { runId: edit.runId, platform: this.#port.platform, partId: edit.partId, page: edit.page };
+    if (this.#coordinator.shared) {
+      const shown = await messageStore.selectShown(this.#db, part);
+      if (shown && shown.revision >= revision) return SUPERSEDED;
+      if (shown?.renderedHash === edit.hash) {
+        // Shown already; the newer revision is recorded so that an older edit still on its way is dropped.
+        await messageStore.recordRendered(this.#db, part, edit.hash, revision, this.#now());
+        return SUPERSEDED;
+      }
+    }
+    await this.#port.update(edit.ref, edit.message);
     await messageStore.recordRendered(this.#db, part, edit.hash, revision, this.#now());
+    return null;
   }
 
   /** A finished run cannot change again: once its last edits are out, nothing about it needs to stay in memory. */

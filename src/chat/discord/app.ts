@@ -5,6 +5,7 @@ import { UserError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { bindToRequest, withRequest } from '../../requestContext.js';
 import type { Clock } from '../clock.js';
+import type { MessageCoordinator } from '../coordination.js';
 import type { ChatDeps } from '../handle.js';
 import { InProcessRateLimiter, type RateLimiter, type RateLimits } from '../rateLimiter.js';
 import { RunPublisher } from '../runPublisher.js';
@@ -27,8 +28,11 @@ export interface DiscordAdapterOptions {
   token: string;
   /** Where the REST API lives (`…/api`); Discord's own unless a test points it at a fake. */
   apiUrl: string | null;
+  /** Where the calls to the API are paced; shared by replicas through Redis when they run several. */
   rateLimiter?: RateLimiter;
   rateLimits?: RateLimits;
+  /** Who posts and edits a run's messages when several replicas could; this process alone by default. */
+  coordinator?: MessageCoordinator;
   /** Minimum time between two edits of one message. */
   updateIntervalMs?: number;
   clock?: Clock;
@@ -62,6 +66,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.updateIntervalMs !== undefined ? { intervalMs: options.updateIntervalMs } : {}),
+    ...(options.coordinator ? { coordinator: options.coordinator } : {}),
   });
   const lanes = new WorkLanes((error) => logger.error({ err: error }, 'discord interaction failed'));
   const recent = new RecentIds();

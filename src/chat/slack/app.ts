@@ -6,6 +6,7 @@ import type { Logger } from '../../logger.js';
 import { observeInteraction } from '../../metrics.js';
 import { bindToRequest, currentRequest, withRequest } from '../../requestContext.js';
 import type { Clock } from '../clock.js';
+import type { MessageCoordinator } from '../coordination.js';
 import type { ChatDeps } from '../handle.js';
 import { InProcessRateLimiter, type RateLimiter, type RateLimits } from '../rateLimiter.js';
 import { RunPublisher } from '../runPublisher.js';
@@ -36,8 +37,11 @@ export interface SlackAdapterOptions {
   host?: string;
   /** HTTP mode: false when another server routes requests to `handleHttp` (one server, one port). */
   listen?: boolean;
+  /** Where the calls to the API are paced; shared by replicas through Redis when they run several. */
   rateLimiter?: RateLimiter;
   rateLimits?: RateLimits;
+  /** Who posts and edits a run's messages when several replicas could; this process alone by default. */
+  coordinator?: MessageCoordinator;
   /** Minimum time from the end of one edit of a message to the start of the next. */
   updateIntervalMs?: number;
   /** Interactions handled at once after their acknowledgement. */
@@ -101,6 +105,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.updateIntervalMs !== undefined ? { intervalMs: options.updateIntervalMs } : {}),
+    ...(options.coordinator ? { coordinator: options.coordinator } : {}),
   });
   const work = new WorkQueue({
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
