@@ -27,6 +27,11 @@ program
       process.env.LOG_LEVEL || config.slack || config.discord ? config.logLevel : 'warn',
     );
     await startShipcheck({ config, logger, input: process.stdin, output: process.stdout });
+    // Everything is closed; a socket some library left open must not keep a stopped process alive.
+    setTimeout(() => {
+      logger.warn('a handle was still open after stopping; leaving anyway');
+      process.exit(0);
+    }, 1_000).unref();
   });
 
 program

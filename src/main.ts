@@ -1,8 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
-import { createDiscordAdapter, type DiscordAdapter } from './chat/discord/app.js';
+import { settledWithin } from './chat/background.js';
+import { createDiscordAdapter } from './chat/discord/app.js';
 import { discordNotifier } from './chat/discord/notifier.js';
 import type { ChatDeps } from './chat/handle.js';
+import { sharedThroughRedis } from './chat/replicas.js';
 import type { SlackApi } from './chat/slack/api.js';
 import { createSlackAdapter, SLACK_EVENTS_PATH } from './chat/slack/app.js';
 import { slackNotifier } from './chat/slack/notifier.js';
@@ -29,12 +31,26 @@ export interface StartOptions {
   logger: Logger;
   input: Readable & { isTTY?: boolean };
   output: Writable;
-  /** Ends a chat platform's session (Slack) when aborted; without it, SIGTERM or SIGINT does. */
+  /** Stops Shipcheck when aborted; without it, SIGTERM or SIGINT does. */
   stop?: AbortSignal;
 }
 
+/** From the stop signal to exit: interactions in hand get most of it, the timers and pools the rest. */
+const INTERACTIONS_GRACE_MS = 7_000;
+const TIMERS_GRACE_MS = 1_500;
+
 /** The composition root: config → database → checklists → services → the chat channel; stops cleanly. */
 export async function startShipcheck(options: StartOptions): Promise<void> {
+  const stopping = options.stop ? null : stopOnSignals(options.logger);
+  const stop = options.stop ?? (stopping as StopSignals).signal;
+  try {
+    await runShipcheck(options, stop);
+  } finally {
+    stopping?.dispose();
+  }
+}
+
+async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<void> {
   const { config, logger } = options;
   const database = await openDatabase(config.database);
   let web: Web | null = null;
@@ -66,6 +82,8 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
           logger,
           token: config.discord.token,
           apiUrl: config.discord.apiUrl,
+          // With REDIS_URL, replicas share Discord's rate limits and take turns on each message.
+          ...sharedThroughRedis(redis, 'discord', logger),
         })
       : null;
     // Escalation steps, deadlines and reminders fire from here, whichever channel is open.
@@ -87,13 +105,14 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
     try {
       if (discord) await discord.start();
       if (config.slack) {
-        await runSlack(options, deps, database, web, (api) => {
+        await runSlack(options, stop, deps, database, web, redis, (api) => {
           slackApi = api;
         });
         return;
       }
       if (discord) {
-        await runDiscord(options, discord);
+        await untilStopped(stop);
+        logger.info('stopping: finishing the Discord interactions in hand');
         return;
       }
       await runTerminal({
@@ -104,11 +123,14 @@ export async function startShipcheck(options: StartOptions): Promise<void> {
         user: config.terminalUser,
         logger,
         bannerDetail: describeDatabase(config, database),
+        stop,
       });
     } finally {
       // Discord, when it runs beside Slack, stops with it: the interactions in hand finish first.
-      await discord?.stop();
-      await timers.stop();
+      await discord?.stop(INTERACTIONS_GRACE_MS);
+      // A job cut short here is not marked fired: its lease runs out and it runs again, here or elsewhere.
+      if (!(await settledWithin(timers.stop(), TIMERS_GRACE_MS)))
+        logger.warn({ graceMs: TIMERS_GRACE_MS }, 'stopped before the running timer jobs finished');
     }
   } finally {
     await web?.close();
@@ -159,9 +181,11 @@ function externalNotifiers(config: Config, logger: Logger): Notifier[] {
 /** Slack until told to stop; then no new interactions, and the ones in hand finish before the database closes. */
 async function runSlack(
   options: StartOptions,
+  stop: AbortSignal,
   deps: ChatDeps,
   database: DatabaseHandle,
   web: Web | null,
+  redis: Redis | null,
   onApi: (api: SlackApi) => void,
 ): Promise<void> {
   const { config, logger } = options;
@@ -179,6 +203,8 @@ async function runSlack(
     host: config.host,
     // One server, one PORT: with the web server up, Slack's requests come in through its router.
     listen: web === null,
+    // With REDIS_URL, replicas share Slack's rate limits and take turns on each message.
+    ...sharedThroughRedis(redis, 'slack', logger),
   });
   const handleHttp = adapter.handleHttp;
   if (web && handleHttp) {
@@ -187,32 +213,45 @@ async function runSlack(
   }
   onApi(adapter.api);
   await adapter.start();
-  const signal = await stopRequested(options.stop);
-  logger.info({ signal }, 'stopping: finishing the interactions in hand');
-  await adapter.stop();
+  await untilStopped(stop);
+  logger.info('stopping: finishing the interactions in hand');
+  await adapter.stop(INTERACTIONS_GRACE_MS);
 }
 
-/** Discord (connected already) until told to stop; then the interactions in hand finish. */
-async function runDiscord(options: StartOptions, discord: DiscordAdapter): Promise<void> {
-  const signal = await stopRequested(options.stop);
-  options.logger.info({ signal }, 'stopping: finishing the Discord interactions in hand');
-  await discord.stop();
+interface StopSignals {
+  signal: AbortSignal;
+  dispose(): void;
 }
 
-function stopRequested(stop: AbortSignal | undefined): Promise<string> {
-  return new Promise((resolve) => {
-    if (stop) {
-      if (stop.aborted) resolve('abort');
-      stop.addEventListener('abort', () => resolve('abort'), { once: true });
-      return;
+/**
+ * The first SIGTERM or SIGINT stops Shipcheck cleanly; a second one means the person (or the platform)
+ * will not wait, so the process leaves at once.
+ */
+function stopOnSignals(logger: Logger): StopSignals {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      logger.warn({ signal }, 'second stop signal: leaving now');
+      process.exit(1);
     }
-    const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stop signal received');
+    controller.abort(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return {
+    signal: controller.signal,
+    dispose() {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    },
+  };
+}
+
+function untilStopped(stop: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (stop.aborted) return resolve();
+    stop.addEventListener('abort', () => resolve(), { once: true });
   });
 }
 

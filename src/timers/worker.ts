@@ -62,7 +62,8 @@ export class TimerWorker {
   /** One pass: every job due now, until none is left. Returns how many ran. Tests call this directly. */
   async runDue(): Promise<number> {
     let total = 0;
-    for (;;) {
+    // A stopping worker claims nothing more: a claimed job it cannot finish would wait out its lease.
+    while (!this.#stopped) {
       const now = this.#options.clock();
       const jobs = await claimDue(this.#options.db, now, this.#options.leaseMs, this.#options.batch);
       if (jobs.length === 0) return total;
@@ -77,6 +78,7 @@ export class TimerWorker {
       );
       total += jobs.length;
     }
+    return total;
   }
 
   #schedule(delay: number): void {

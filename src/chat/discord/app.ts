@@ -4,6 +4,7 @@ import type { Database } from '../../db/client.js';
 import { UserError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { bindToRequest, withRequest } from '../../requestContext.js';
+import { Background, settledWithin } from '../background.js';
 import type { Clock } from '../clock.js';
 import type { MessageCoordinator } from '../coordination.js';
 import type { ChatDeps } from '../handle.js';
@@ -46,8 +47,8 @@ export interface DiscordAdapter {
   start(): Promise<void>;
   /** Resolves once every interaction received so far is handled and every message edit has been made. */
   idle(): Promise<void>;
-  /** Stops taking interactions, finishes the ones in hand and the pending edits, disconnects. */
-  stop(): Promise<void>;
+  /** Stops taking interactions, commits the ones deferred, gives their edits up to `graceMs`, disconnects. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
@@ -71,6 +72,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   const lanes = new WorkLanes((error) => logger.error({ err: error }, 'discord interaction failed'));
   const recent = new RecentIds();
   const inFlight = new Set<Promise<void>>();
+  const background = new Background((error) => logger.error({ err: error }, 'discord interaction failed'));
   let stopping = false;
 
   const env = {
@@ -79,6 +81,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     publisher,
     logger,
     track: (channelId: string, work: () => Promise<void>) => lanes.push(channelId, bindToRequest(work)),
+    detach: (work: () => Promise<void>) => background.run(bindToRequest(work)),
     firstSight: (id: string) => recent.add(id),
   };
   client.on(Events.InteractionCreate, (interaction) => {
@@ -98,8 +101,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     for (let round = 0; round < 100; round++) {
       await Promise.allSettled([...inFlight]);
       await lanes.idle();
+      await background.idle();
       await publisher.idle();
-      if (lanes.size === 0 && inFlight.size === 0) return;
+      if (lanes.size === 0 && inFlight.size === 0 && background.size === 0) return;
     }
   };
 
@@ -124,10 +128,16 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       logger.info({ platform: DISCORD_PLATFORM, user: client.user?.tag }, 'connected to Discord');
     },
     idle,
-    async stop() {
+    async stop(graceMs = Number.POSITIVE_INFINITY) {
       if (stopping) return;
       stopping = true;
-      await idle();
+      const started = Date.now();
+      // Deferred interactions are committed whatever it takes: Discord told the person we have them.
+      await Promise.allSettled([...inFlight]);
+      await lanes.idle();
+      const left = graceMs - (Date.now() - started);
+      if (!(await settledWithin(idle(), Math.max(0, left))))
+        logger.warn({ graceMs }, 'stopped before every message edit was made; the next change redraws them');
       await client.destroy();
     },
   };

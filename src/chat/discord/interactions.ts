@@ -43,6 +43,11 @@ export interface InteractionEnv {
   logger: Logger;
   /** Runs work after the answer, in arrival order per channel, and remembers it until it is done. */
   track(channelId: string, work: () => Promise<void>): void;
+  /**
+   * Runs work outside the channel's order: showing a command's effect. The next interaction in the
+   * channel is committed without waiting for the previous one's messages to be posted.
+   */
+  detach(work: () => Promise<void>): void;
   /** True the first time an interaction id is seen by this process. */
   firstSight(interactionId: string): boolean;
 }
@@ -102,8 +107,12 @@ async function onSlashCommand(env: InteractionEnv, interaction: ChatInputCommand
         optionValues(interaction),
       );
       const reply = await handleDeployText(env.deps, context, text ?? '/deploy help');
-      const said = await present(env, interaction, reply);
-      if (!said) await tell(interaction, doneNotice(reply, text ?? ''));
+      env.detach(() =>
+        guarded(env, interaction, async () => {
+          const said = await present(env, interaction, reply);
+          if (!said) await tell(interaction, doneNotice(reply, text ?? ''));
+        }),
+      );
     });
   });
 }
@@ -296,7 +305,7 @@ async function act(
 ): Promise<void> {
   await guarded(env, interaction, async () => {
     const reply = await handleCommand(env.deps, contextOf(interaction), command);
-    await present(env, interaction, reply);
+    env.detach(() => guarded(env, interaction, async () => void (await present(env, interaction, reply))));
   });
 }
 

@@ -5,6 +5,7 @@ import { UserError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { observeInteraction } from '../../metrics.js';
 import { bindToRequest, currentRequest, withRequest } from '../../requestContext.js';
+import { Background, settledWithin } from '../background.js';
 import type { Clock } from '../clock.js';
 import type { MessageCoordinator } from '../coordination.js';
 import type { ChatDeps } from '../handle.js';
@@ -63,8 +64,11 @@ export interface SlackAdapter {
   readonly handleHttp: ((request: IncomingMessage, response: ServerResponse) => void) | null;
   /** Resolves once every interaction received so far is handled and every message edit has been made. */
   idle(): Promise<void>;
-  /** Stops taking interactions, finishes the ones in hand and the pending edits. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking interactions and commits every one already acknowledged; then gives the messages they
+   * change up to `graceMs` to be posted and edited.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
@@ -111,6 +115,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     onError: (error) => logger.error({ err: error }, 'slack interaction failed'),
   });
+  const background = new Background((error) => logger.error({ err: error }, 'slack interaction failed'));
   let stopping = false;
   let listening = false;
 
@@ -124,6 +129,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     publisher,
     logger,
     track: (channelId, job) => work.push(channelId || null, bindToRequest(job)),
+    detach: (job) => background.run(bindToRequest(job)),
   });
   app.error(async (error) => {
     logger.error({ err: error }, 'slack app error');
@@ -133,8 +139,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     // Handling an interaction can start edits, and nothing starts new interactions here: a few rounds settle it.
     for (let round = 0; round < 100; round++) {
       await work.idle();
+      await background.idle();
       await publisher.idle();
-      if (work.size === 0) return;
+      if (work.size === 0 && background.size === 0) return;
     }
   };
 
@@ -182,11 +189,16 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       return { port };
     },
     idle,
-    async stop() {
+    async stop(graceMs = Number.POSITIVE_INFINITY) {
       if (stopping) return;
       stopping = true;
+      const started = Date.now();
       if (listening) await app.stop();
-      await idle();
+      // Acknowledged clicks are committed whatever it takes: the person was told Slack has them.
+      await work.idle();
+      const left = graceMs - (Date.now() - started);
+      if (!(await settledWithin(idle(), Math.max(0, left))))
+        logger.warn({ graceMs }, 'stopped before every message edit was made; the next change redraws them');
     },
   };
 }

@@ -57,6 +57,11 @@ export interface InteractionEnv {
   logger: Logger;
   /** Runs work after the acknowledgement, in arrival order per channel, and remembers it until it is done. */
   track(channelId: string, work: () => Promise<void>): void;
+  /**
+   * Runs work outside the channel's order: showing a command's effect. The next click in the channel is
+   * committed without waiting for the previous one's messages (posting a big run takes many seconds).
+   */
+  detach(work: () => Promise<void>): void;
 }
 
 /** Where an answer for one person goes. */
@@ -200,7 +205,7 @@ async function onSlashCommand(env: InteractionEnv, args: SlackCommandMiddlewareA
   };
   await guarded(env, audience, async () => {
     const reply = await handleDeployText(env.deps, context, `/deploy ${command.text ?? ''}`);
-    await present(env, reply, audience);
+    env.detach(() => guarded(env, audience, () => present(env, reply, audience)));
   });
 }
 
@@ -311,9 +316,10 @@ async function handleAndShow(
     userId: user.id,
     idempotencyKey,
   };
-  await guarded(env, audience, async () =>
-    present(env, await handleCommand(env.deps, context, chat), audience),
-  );
+  await guarded(env, audience, async () => {
+    const reply = await handleCommand(env.deps, context, chat);
+    env.detach(() => guarded(env, audience, () => present(env, reply, audience)));
+  });
 }
 
 /** Shows a reply: the notice to its one reader, the run's change in the run's own messages. */

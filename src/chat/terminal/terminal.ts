@@ -23,6 +23,8 @@ export interface TerminalOptions {
   logger: Logger;
   /** Said once in the banner, e.g. where the data lives. */
   bannerDetail?: string;
+  /** Aborted on SIGTERM/SIGINT: no new line is read, and the command in hand finishes. */
+  stop?: AbortSignal;
 }
 
 /**
@@ -38,6 +40,11 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
     output.write(`${written++ > 0 ? '\n' : ''}${text}${text.endsWith('\n') ? '' : '\n'}`);
   };
   const lines = createInterface({ input, terminal: interactive, crlfDelay: Number.POSITIVE_INFINITY });
+  const stopReading = () => lines.close();
+  options.stop?.addEventListener('abort', stopReading, { once: true });
+  if (options.stop?.aborted) stopReading();
+  // At a keyboard, readline takes Ctrl-C for itself: leave the way quit does.
+  lines.on('SIGINT', stopReading);
   if (interactive) {
     write(
       `Shipcheck · terminal channel · you are ${actor}${options.bannerDetail ? ` · ${options.bannerDetail}` : ''}`,
@@ -69,6 +76,7 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
     }
     if (interactive) lines.prompt();
   }
+  options.stop?.removeEventListener('abort', stopReading);
   lines.close();
 }
 
