@@ -6,7 +6,7 @@ import { discordNotifier } from './chat/discord/notifier.js';
 import type { ChatDeps } from './chat/handle.js';
 import { sharedThroughRedis } from './chat/replicas.js';
 import type { SlackApi } from './chat/slack/api.js';
-import { createSlackAdapter, SLACK_EVENTS_PATH } from './chat/slack/app.js';
+import { createSlackAdapter, SLACK_EVENTS_PATH, type SlackAdapter } from './chat/slack/app.js';
 import { slackNotifier } from './chat/slack/notifier.js';
 import { runTerminal } from './chat/terminal/terminal.js';
 import { createCheckExecutor } from './checks/executor.js';
@@ -70,7 +70,9 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
     const metrics = createMetrics({ activeRuns: () => runs.activeRunCount() });
     web = await startWebFromConfig(config, database.db, runs, logger);
     redis = config.redisUrl ? await connectRedis(config.redisUrl) : null;
-    if (web) addOpsRoutes(web, database, redis, metrics);
+    // Filled in as the chat adapters are made: readiness asks each whether its platform can reach it.
+    const chatConnections = new Map<string, () => string | null>();
+    if (web) addOpsRoutes(web, database, redis, metrics, chatConnections);
     const history = new RunHistory(database.db, library);
     const checks = createCheckExecutor({ env: environmentForChecks(process.env), metrics, ...config.checks });
     const deps = { runs, library, directory, history, links: web?.links, checks, metrics };
@@ -86,6 +88,7 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
           ...sharedThroughRedis(redis, 'discord', logger),
         })
       : null;
+    if (discord) chatConnections.set('discord', () => discord.connectionProblem());
     // Escalation steps, deadlines and reminders fire from here, whichever channel is open.
     const notifiers = [
       terminalNotifier((text) => options.output.write(`\n${text}\n`)),
@@ -105,8 +108,9 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
     try {
       if (discord) await discord.start();
       if (config.slack) {
-        await runSlack(options, stop, deps, database, web, redis, (api) => {
-          slackApi = api;
+        await runSlack(options, stop, deps, database, web, redis, (adapter) => {
+          slackApi = adapter.api;
+          chatConnections.set('slack', () => adapter.connectionProblem());
         });
         return;
       }
@@ -157,8 +161,17 @@ function environmentForChecks(environment: NodeJS.ProcessEnv): Record<string, st
 }
 
 /** /health/ready (database, and Redis when configured) and /metrics beside the run pages. */
-function addOpsRoutes(web: Web, database: DatabaseHandle, redis: Redis | null, metrics: Metrics): void {
+function addOpsRoutes(
+  web: Web,
+  database: DatabaseHandle,
+  redis: Redis | null,
+  metrics: Metrics,
+  chatConnections: Map<string, () => string | null>,
+): void {
   const probes = [databaseProbe(database.db)];
+  for (const name of ['slack', 'discord']) {
+    probes.push({ name, probe: async () => chatConnections.get(name)?.() ?? null });
+  }
   if (redis) {
     probes.push({
       name: 'redis',
@@ -186,7 +199,7 @@ async function runSlack(
   database: DatabaseHandle,
   web: Web | null,
   redis: Redis | null,
-  onApi: (api: SlackApi) => void,
+  onAdapter: (adapter: SlackAdapter) => void,
 ): Promise<void> {
   const { config, logger } = options;
   const slack = config.slack;
@@ -211,7 +224,7 @@ async function runSlack(
     web.http.addRoute('POST', SLACK_EVENTS_PATH, ({ req, res }) => handleHttp(req, res));
     web.http.addRoute('GET', '/healthz', ({ req, res }) => handleHttp(req, res));
   }
-  onApi(adapter.api);
+  onAdapter(adapter);
   await adapter.start();
   await untilStopped(stop);
   logger.info('stopping: finishing the interactions in hand');

@@ -47,6 +47,8 @@ export interface DiscordAdapter {
   start(): Promise<void>;
   /** Resolves once every interaction received so far is handled and every message edit has been made. */
   idle(): Promise<void>;
+  /** For /health/ready: why Discord cannot reach this process now, or null when it can. */
+  connectionProblem(): string | null;
   /** Stops taking interactions, commits the ones deferred, gives their edits up to `graceMs`, disconnects. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -128,6 +130,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       logger.info({ platform: DISCORD_PLATFORM, user: client.user?.tag }, 'connected to Discord');
     },
     idle,
+    connectionProblem: () => (client.isReady() ? null : 'not connected to the Discord gateway'),
     async stop(graceMs = Number.POSITIVE_INFINITY) {
       if (stopping) return;
       stopping = true;

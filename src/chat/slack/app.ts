@@ -64,6 +64,8 @@ export interface SlackAdapter {
   readonly handleHttp: ((request: IncomingMessage, response: ServerResponse) => void) | null;
   /** Resolves once every interaction received so far is handled and every message edit has been made. */
   idle(): Promise<void>;
+  /** For /health/ready: why Slack cannot reach this process now, or null when it can. */
+  connectionProblem(): string | null;
   /**
    * Stops taking interactions and commits every one already acknowledged; then gives the messages they
    * change up to `graceMs` to be posted and edited.
@@ -118,6 +120,11 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const background = new Background((error) => logger.error({ err: error }, 'slack interaction failed'));
   let stopping = false;
   let listening = false;
+  let socketState = mode === 'socket' ? 'connecting' : 'connected';
+  if (mode === 'socket')
+    watchSocket(app, (state) => {
+      socketState = state;
+    });
 
   // Socket Mode requests begin here; HTTP ones began in handleHttp, which knows when they arrived.
   app.use(({ next }) => (currentRequest() ? next() : withRequest({ platform: SLACK_PLATFORM }, next)));
@@ -189,6 +196,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       return { port };
     },
     idle,
+    connectionProblem: () =>
+      socketState === 'connected' ? null : `Slack Socket Mode is ${socketState}, not connected`,
     async stop(graceMs = Number.POSITIVE_INFINITY) {
       if (stopping) return;
       stopping = true;
@@ -201,6 +210,19 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         logger.warn({ graceMs }, 'stopped before every message edit was made; the next change redraws them');
     },
   };
+}
+
+/**
+ * Follows the Socket Mode connection's state. Bolt keeps its receiver to itself, so it is reached by
+ * name; without it (a Bolt that changed shape) readiness simply cannot see the socket.
+ */
+function watchSocket(app: App, onState: (state: string) => void): void {
+  const client = (app as unknown as { receiver?: { client?: NodeJS.EventEmitter } }).receiver?.client;
+  if (!client) return onState('connected');
+  for (const state of ['connecting', 'connected', 'reconnecting', 'disconnecting', 'disconnected'])
+    client.on(state, () => onState(state));
+  // A dropped socket says nothing until the client starts reconnecting, seconds later.
+  client.on('close', () => onState('disconnected'));
 }
 
 /** Where Slack sends slash commands and interactions in HTTP mode. */

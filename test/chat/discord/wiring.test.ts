@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { discordNotifier } from '../../../src/chat/discord/notifier.js';
 import { registerDeployCommand } from '../../../src/chat/discord/register.js';
 import { buildLibrary } from '../../../src/checklist/library.js';
@@ -10,6 +10,7 @@ import { startShipcheck } from '../../../src/main.js';
 import { renderPreview } from '../../../src/preview.js';
 import { FakeDiscord } from '../../fakes/discord/server.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { freePort } from '../../support/product.js';
 import { CHANNEL, type DiscordHarness, startDiscordHarness, USERS } from './harness.js';
 
 const DEMO = 'checklists/demo.md';
@@ -104,14 +105,16 @@ describe('Discord wiring', () => {
     }
   });
 
-  it('starts from main when DISCORD_TOKEN is set, and stops cleanly', async () => {
+  it('starts from main when DISCORD_TOKEN is set, is ready once the gateway is, and stops cleanly', async () => {
     const fake = new FakeDiscord();
     await fake.start();
     const stop = new AbortController();
+    const port = await freePort();
     try {
       const config = loadConfig({
         ...database.env,
-        SHIPCHECK_HTTP: 'off',
+        HOST: '127.0.0.1',
+        PORT: String(port),
         DISCORD_TOKEN: fake.token,
         DISCORD_API_URL: fake.apiUrl,
       });
@@ -124,6 +127,10 @@ describe('Discord wiring', () => {
         stop: stop.signal,
       });
       await fake.connected();
+      await vi.waitFor(
+        async () => expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200),
+        { timeout: 10_000 },
+      );
       const list = await fake.slash(USERS.ana, CHANNEL, 'list');
       stop.abort();
       // Stopping finishes the interactions in hand: the answer is there once main returns.

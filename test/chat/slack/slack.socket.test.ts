@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSlackAdapter } from '../../../src/chat/slack/app.js';
 import { loadChecklists } from '../../../src/loadChecklists.js';
 import type { FakeMessage } from '../../fakes/slack/server.js';
@@ -47,6 +47,24 @@ describe('Slack over Socket Mode', () => {
     const events = await slack.runs.events(run?.id as string);
     expect(events.map((event) => event.type)).toEqual(['run_started', 'item_checked']);
     expect(slack.fake.ephemeralsFor(USERS.bo.id)).toEqual([]);
+  });
+
+  it('says it is not ready while Slack has dropped the socket, and takes commands again once reconnected', async () => {
+    expect(slack.adapter.connectionProblem()).toBeNull();
+    const opened = slack.fake.callsOf('apps.connections.open').length;
+    slack.fake.dropSockets();
+    await vi.waitFor(
+      () => expect(slack.adapter.connectionProblem()).toMatch(/Socket Mode is \w+, not connected/),
+      {
+        timeout: 5_000,
+      },
+    );
+    await vi.waitFor(() => expect(slack.adapter.connectionProblem()).toBeNull(), { timeout: 20_000 });
+    expect(slack.fake.callsOf('apps.connections.open').length).toBeGreaterThan(opened);
+    const channel = 'C0RECONNECT';
+    await slack.workspace.slash(USERS.ana, channel, 'start demo v3');
+    await slack.adapter.idle();
+    expect(shownText(slack.fake.messages(channel)[0])).toContain('*Demo deployment* · v3');
   });
 
   it('keeps a modal open with the reason asked for when it is submitted empty', async () => {

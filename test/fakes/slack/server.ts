@@ -131,6 +131,11 @@ export class FakeSlack {
     return `http://127.0.0.1:${this.port}/api/`;
   }
 
+  /** Drops every Socket Mode connection, as Slack does when it moves an app to another server. */
+  dropSockets(): void {
+    for (const client of this.#sockets?.clients ?? []) client.terminate();
+  }
+
   async close(): Promise<void> {
     for (const client of this.#sockets?.clients ?? []) client.terminate();
     this.#sockets?.close();
