@@ -188,11 +188,13 @@ async function deliver(options: EscalatorOptions, job: ClaimedTimer): Promise<Ti
       job,
     );
   }
+  // The escalation this page was for, not whichever one the run has open now. Acknowledged or resolved
+  // (no longer the open one) before this page went out: paging now would wake someone for nothing.
+  const escalation = run.escalation?.id === job.payload.escalationId ? run.escalation : null;
+  if (escalation?.status !== 'open') return DONE;
   const targets = (job.payload.targets ?? []) as PageTarget[];
   const step = Number(job.payload.step) + 1;
   const round = Number(job.payload.round) + 1;
-  // The escalation this page was for, not whichever one the run has open now.
-  const escalation = run.escalation?.id === job.payload.escalationId ? run.escalation : null;
   const severity = typeof job.payload.severity === 'string' ? job.payload.severity : escalation?.severity;
   const reason =
     typeof job.payload.reason === 'string' ? job.payload.reason : (escalation?.reason ?? 'escalation');
@@ -211,17 +213,26 @@ async function deliver(options: EscalatorOptions, job: ClaimedTimer): Promise<Ti
   );
 }
 
-/** Every notifier gets the notice; any that failed asks for a retry (the others are idempotent or harmless). */
+/**
+ * Every notifier gets the notice once. One that failed asks for a retry, and the retry goes only to the
+ * ones that have not had it yet: a PagerDuty outage must not page the Slack DM twice.
+ */
 async function send(options: EscalatorOptions, notice: Notice, job: ClaimedTimer): Promise<TimerOutcome> {
+  const delivered = new Set(Array.isArray(job.payload.delivered) ? (job.payload.delivered as string[]) : []);
   const failures: string[] = [];
   for (const notifier of options.notifiers) {
-    if (!notifier.accepts(notice)) continue;
+    if (!notifier.accepts(notice) || delivered.has(notifier.name)) continue;
     const result = await notifier.send(notice, job.key);
     options.metrics?.deliveries.inc({ notifier: notifier.name, result });
     if (result === 'retry') failures.push(notifier.name);
+    else delivered.add(notifier.name);
   }
   return failures.length > 0
-    ? { retryInMs: backoff(job.attempts), error: `delivery failed: ${failures.join(', ')}` }
+    ? {
+        retryInMs: backoff(job.attempts),
+        error: `delivery failed: ${failures.join(', ')}`,
+        payload: { ...job.payload, delivered: [...delivered] },
+      }
     : DONE;
 }
 

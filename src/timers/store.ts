@@ -69,10 +69,16 @@ export async function markFired(db: Database, keys: string[], at: Date): Promise
     .where(inArray(timers.key, keys));
 }
 
-export async function retryLater(db: Database, key: string, at: Date, error: string): Promise<void> {
+export async function retryLater(
+  db: Database,
+  key: string,
+  at: Date,
+  error: string,
+  payload?: Record<string, unknown>,
+): Promise<void> {
   await db
     .update(timers)
-    .set({ dueAt: at, claimedUntil: null, lastError: error.slice(0, 500) })
+    .set({ dueAt: at, claimedUntil: null, lastError: error.slice(0, 500), ...(payload ? { payload } : {}) })
     .where(eq(timers.key, key));
 }
 

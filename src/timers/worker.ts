@@ -4,7 +4,11 @@ import { withRequest } from '../requestContext.js';
 import { type ClaimedTimer, claimDue, giveUp, markFired, retryLater } from './store.js';
 
 /** What a handler says of a job: done, or try again later (a delivery that met a 5xx, say). */
-export type TimerOutcome = { done: true } | { retryInMs: number; error: string } | { failed: string };
+/** `payload`, with a retry: what the next attempt starts from (e.g. which deliveries already went out). */
+export type TimerOutcome =
+  | { done: true }
+  | { retryInMs: number; error: string; payload?: Record<string, unknown> }
+  | { failed: string };
 
 export type TimerHandler = (job: ClaimedTimer, now: Date) => Promise<TimerOutcome>;
 
@@ -33,6 +37,8 @@ export class TimerWorker {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   #stopped = true;
+  /** Set by stop(): a pass in progress claims no further batch. Tests run passes without start(). */
+  #stopping = false;
 
   constructor(options: TimerWorkerOptions) {
     this.#options = {
@@ -48,12 +54,14 @@ export class TimerWorker {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
+    this.#stopping = false;
     this.#schedule(0);
   }
 
   /** Stops polling and waits for the jobs in hand to finish. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopping = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#running;
@@ -63,7 +71,7 @@ export class TimerWorker {
   async runDue(): Promise<number> {
     let total = 0;
     // A stopping worker claims nothing more: a claimed job it cannot finish would wait out its lease.
-    while (!this.#stopped) {
+    while (!this.#stopping) {
       const now = this.#options.clock();
       const jobs = await claimDue(this.#options.db, now, this.#options.leaseMs, this.#options.batch);
       if (jobs.length === 0) return total;
@@ -132,7 +140,7 @@ export class TimerWorker {
       await giveUp(db, job.key, now, outcome.error);
     } else {
       logger.warn({ timer: job.key, error: outcome.error, attempts: job.attempts }, 'timer job will retry');
-      await retryLater(db, job.key, new Date(now.getTime() + outcome.retryInMs), outcome.error);
+      await retryLater(db, job.key, new Date(now.getTime() + outcome.retryInMs), outcome.error, outcome.payload);
     }
     return false;
   }

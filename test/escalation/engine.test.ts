@@ -116,11 +116,11 @@ interface Delivered {
 
 /** A notifier that writes down what it was given; `answers` scripts its replies (then 'done'). */
 class Recorder implements Notifier {
-  readonly name = 'recorder';
   readonly delivered: Delivered[] = [];
   constructor(
     private readonly now: () => number,
     private readonly answers: ('done' | 'retry')[] = [],
+    readonly name = 'recorder',
   ) {}
   accepts(): boolean {
     return true;
@@ -575,7 +575,25 @@ describe('delivery and retries', () => {
     expect(await pagesOf(e.service, runId)).toHaveLength(1);
   });
 
-  it('a delivery retried after its escalation was resolved and another opened keeps what it was about', async () => {
+  it('a retry goes only to the notifier that failed: the others are not paged twice', async () => {
+    let now = T0;
+    const flaky = new Recorder(() => now, ['retry', 'retry'], 'pagerduty');
+    const steady = new Recorder(() => now, [], 'slack');
+    const e = engine({ notifiers: [flaky, steady] });
+    const advance = async (ms: number) => {
+      now += ms;
+      await e.advance(ms);
+    };
+    const runId = await e.start();
+    await escalate(e, runId);
+    await advance(0);
+    await advance(SECOND);
+    await advance(2 * SECOND);
+    expect(flaky.pages(runId).map((entry) => entry.at - T0)).toEqual([0, SECOND, 3 * SECOND]);
+    expect(steady.pages(runId).map((entry) => entry.at - T0)).toEqual([0]);
+  });
+
+  it('a page still waiting for a retry when its escalation is resolved is not sent', async () => {
     const e = engine({ answers: ['retry'] });
     const runId = await e.start();
     // A ticked rollback criterion: P0.
@@ -589,13 +607,12 @@ describe('delivery and retries', () => {
       null,
     );
     await e.advance(SECOND);
-    const retried = e.recorder.pages(runId).filter((entry) => entry.at === T0 + SECOND);
-    const first = e.recorder.pages(runId)[0] as Delivered;
+    const pages = e.recorder.pages(runId);
+    const first = pages[0] as Delivered;
     expect(first.severity).toBe('P0');
-    const again = retried.find((entry) => entry.escalationId === first.escalationId);
-    expect(again?.severity).toBe('P0');
-    expect(again?.text).toContain('rollback criterion met: Error rate above 5% for 10 minutes');
-    expect(again?.text).not.toContain('a typo in the docs');
+    // The P0 page was tried once; after its resolution only the new P3 escalation pages.
+    expect(pages.filter((entry) => entry.escalationId === first.escalationId)).toHaveLength(1);
+    expect(pages.filter((entry) => entry.severity === 'P3')).toHaveLength(1);
   });
 
   it('a signed webhook answering 503 then 500 is retried until it takes it', async () => {
