@@ -5,8 +5,10 @@ import { createDiscordAdapter } from './chat/discord/app.js';
 import { discordNotifier } from './chat/discord/notifier.js';
 import type { ChatDeps } from './chat/handle.js';
 import { sharedThroughRedis } from './chat/replicas.js';
+import type { RunPublisher } from './chat/runPublisher.js';
 import type { SlackApi } from './chat/slack/api.js';
 import { createSlackAdapter, SLACK_EVENTS_PATH, type SlackAdapter } from './chat/slack/app.js';
+import type { SlackMessage } from './chat/slack/blocks.js';
 import { slackNotifier } from './chat/slack/notifier.js';
 import { runTerminal } from './chat/terminal/terminal.js';
 import { createCheckExecutor } from './checks/executor.js';
@@ -56,6 +58,7 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
   let web: Web | null = null;
   let redis: Redis | null = null;
   let slackApi: SlackApi | null = null;
+  let slackPublisher: RunPublisher<SlackMessage> | null = null;
   try {
     await migrateDatabase(database);
     const library = await loadChecklists(config.checklistsDir);
@@ -99,7 +102,27 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
     ];
     const timers = new TimerWorker({
       db: database.db,
-      handlers: escalationHandlers({ runs, directory, notifiers, metrics, checks }),
+      handlers: escalationHandlers({
+        runs,
+        directory,
+        notifiers,
+        metrics,
+        checks,
+        // What a timer changed is redrawn on the run's own platform, as a click's change would be.
+        onChanged: (run) => {
+          const publisher =
+            run.platform === 'slack'
+              ? slackPublisher
+              : run.platform === 'discord'
+                ? discord?.publisher
+                : null;
+          publisher
+            ?.publish(run)
+            .catch((error: unknown) =>
+              logger.warn({ err: error, run: run.id }, 'could not redraw the run after a timer changed it'),
+            );
+        },
+      }),
       logger,
       onFired: (job, latenessMs) =>
         metrics.timerLateness.observe({ kind: job.kind }, Math.max(0, latenessMs) / 1000),
@@ -110,6 +133,7 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
       if (config.slack) {
         await runSlack(options, stop, deps, database, web, redis, (adapter) => {
           slackApi = adapter.api;
+          slackPublisher = adapter.publisher;
           chatConnections.set('slack', () => adapter.connectionProblem());
         });
         return;

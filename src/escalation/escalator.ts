@@ -22,6 +22,11 @@ export interface EscalatorOptions {
   metrics?: Metrics;
   /** Runs the checks that repeat on a schedule; without it those timers do nothing. */
   checks?: CheckExecutor;
+  /**
+   * A timer changed a run (an escalation opened, a page recorded, a scheduled check's result): nobody
+   * clicked, so nothing else will redraw the run's messages.
+   */
+  onChanged?: (run: RunState) => void;
 }
 
 /**
@@ -42,6 +47,14 @@ export function escalationHandlers(options: EscalatorOptions): Record<string, Ti
 }
 
 const DONE: TimerOutcome = { done: true };
+
+async function applyAndShow(
+  options: EscalatorOptions,
+  ...[runId, command, actor, key]: Parameters<RunService['apply']>
+): Promise<void> {
+  const outcome = await options.runs.apply(runId, command, actor, key);
+  if (outcome.accepted && !outcome.replayed && outcome.state) options.onChanged?.(outcome.state);
+}
 
 /** The policy an escalation follows: the checklist's own when oncall.yaml has it, else the severity's. */
 export function policyFor(directory: PeopleDirectory, run: RunState): Policy {
@@ -85,7 +98,8 @@ async function page(options: EscalatorOptions, job: ClaimedTimer, now: Date): Pr
     ? { ...after, dueAt: new Date(now.getTime() + current.waitMinutes * 60_000).toISOString() }
     : null;
   // Refused (stale) when an acknowledgement or an earlier delivery of this job committed first.
-  await options.runs.apply(
+  await applyAndShow(
+    options,
     run.id,
     { type: 'page', escalationId, step, round, targets, next },
     BOT,
@@ -104,7 +118,8 @@ async function deadline(options: EscalatorOptions, job: ClaimedTimer, now: Date)
   if (open.length === 0) return DONE;
   const reason = `phase ${phase.ref} “${phase.title}” is past its deadline (${phase.window?.text ?? 'time window'}) with ${open.length} required item${open.length === 1 ? '' : 's'} open: ${open.slice(0, 8).join(', ')}${open.length > 8 ? ', …' : ''}`;
   void now;
-  await options.runs.apply(
+  await applyAndShow(
+    options,
     run.id,
     { type: 'escalate', reason, trigger: 'phase_overdue' },
     BOT,
@@ -128,7 +143,8 @@ async function recheck(options: EscalatorOptions, job: ClaimedTimer): Promise<Ti
   );
   const result = results.get(item.key);
   if (!result) return DONE;
-  await options.runs.apply(
+  await applyAndShow(
+    options,
     run.id,
     { type: 'record_checks', results: [{ ref: item.ref, ...result }] },
     BOT,
@@ -150,7 +166,13 @@ async function stall(options: EscalatorOptions, job: ClaimedTimer, now: Date): P
   if (lastChange > since) return DONE;
   const minutes = Math.round((now.getTime() - since.getTime()) / 60_000);
   const reason = `no progress for ${minutes} minutes (last change at ${formatClock(lastChange)})`;
-  await options.runs.apply(run.id, { type: 'escalate', reason, trigger: 'stalled' }, BOT, `timer:${job.key}`);
+  await applyAndShow(
+    options,
+    run.id,
+    { type: 'escalate', reason, trigger: 'stalled' },
+    BOT,
+    `timer:${job.key}`,
+  );
   return DONE;
 }
 
