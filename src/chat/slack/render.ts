@@ -331,9 +331,21 @@ export function renderNotice(notice: string): SlackMessage {
 
 /** The run's report when it ends, for the channel: its heading, then the rest as preformatted text. */
 export function renderReport(report: string): SlackMessage {
-  const notice = renderNotice(report);
+  // The run page's link goes below the preformatted text, where Slack makes it clickable.
+  const lines = report.split('\n');
+  const linkAt = lines.findIndex((line) => REPORT_LINK.test(line));
+  const link = linkAt >= 0 ? REPORT_LINK.exec(lines[linkAt] as string)?.[1] : undefined;
+  if (link) lines[linkAt] = (lines[linkAt] as string).replace(` · ${link}`, '');
+  const notice = renderNotice(lines.join('\n'));
   return {
     text: notice.text,
-    blocks: [{ type: 'context', elements: [mrkdwn('📋 Run report')] }, ...notice.blocks],
+    blocks: [
+      { type: 'context', elements: [mrkdwn('📋 Run report')] },
+      ...notice.blocks,
+      ...(link ? [{ type: 'section' as const, text: mrkdwn(`<${link}|Open the full report>`) }] : []),
+    ],
   };
 }
+
+/** Shipcheck's own signed run-page address, as the short report names it; nothing Slack could misread. */
+const REPORT_LINK = /^Full report: .* · (https?:\/\/[A-Za-z0-9._~:/?#[\]@!$&'()*+,;=%-]+)$/;

@@ -3,7 +3,13 @@ import { HELP_TEXT } from '../../../src/chat/commands.js';
 import { decodeItemChoice } from '../../../src/chat/slack/actions.js';
 import type { ButtonElement, OverflowElement, SectionBlock } from '../../../src/chat/slack/blocks.js';
 import { endModal, failModal, skipModal } from '../../../src/chat/slack/modals.js';
-import { itemLine, PAGE_ITEMS, renderNotice, renderSlackRun } from '../../../src/chat/slack/render.js';
+import {
+  itemLine,
+  PAGE_ITEMS,
+  renderNotice,
+  renderReport,
+  renderSlackRun,
+} from '../../../src/chat/slack/render.js';
 import type { Checklist } from '../../../src/checklist/types.js';
 import { loadChecklists } from '../../../src/loadChecklists.js';
 import { renderPreview } from '../../../src/preview.js';
@@ -239,5 +245,20 @@ describe('Slack rendering', () => {
     expect(payloads[0]?.part).toBe('summary#0');
     expect(payloads).toHaveLength(1 + demo.phases.flatMap((phase) => phase.sections).length);
     for (const payload of payloads) expect(validateMessage(payload.text, payload.blocks)).toBeNull();
+  });
+});
+
+describe('the run report in Slack', () => {
+  it('puts the run page link where Slack makes it clickable, outside the preformatted text', () => {
+    const link = 'https://shipcheck.example/runs/r1?exp=1795000000&sig=Ab_9-x';
+    const message = renderReport(
+      ['✅ Completed: Demo v1', 'Items 11/11', `Full report: /deploy report r1 · ${link}`].join('\n'),
+    );
+    const texts = message.blocks.flatMap((block) =>
+      'text' in block && block.text ? [String((block.text as { text: string }).text)] : [],
+    );
+    expect(texts.at(-1)).toBe(`<${link}|Open the full report>`);
+    expect(texts.slice(0, -1).join('\n')).not.toContain('https://');
+    expect(texts.join('\n')).toContain('Full report: /deploy report r1');
   });
 });
