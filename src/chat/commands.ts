@@ -14,7 +14,8 @@ export type ChatCommand =
   /** Recent runs here, with the median duration and the items most often skipped or failed. */
   | { kind: 'history'; checklist: string | null; limit: number | null }
   /** Who is on call now, per rotation and role. */
-  | { kind: 'oncall' };
+  | { kind: 'oncall' }
+  | { kind: 'show'; ref: string; runId: string | null };
 
 export type ParsedLine = { ok: true; command: ChatCommand } | { ok: false; message: string };
 
@@ -26,6 +27,7 @@ interface Usage {
 const USAGE: Record<string, Usage> = {
   start: { syntax: 'start <checklist> [version] [--env <name>]', summary: 'start a run of a checklist here' },
   status: { syntax: 'status', summary: 'show the run: progress per phase and every item' },
+  show: { syntax: 'show <ref>', summary: 'what an item asks: the notes under it, its check, its section' },
   list: { syntax: 'list', summary: 'list the checklists you can start, and recent runs here' },
   check: { syntax: 'check <ref…>', summary: 'tick items off, e.g. check 1.1 1.2' },
   undo: { syntax: 'undo <ref>', summary: 'reopen an item that was done, skipped, failed or N/A' },
@@ -122,6 +124,12 @@ export function parseDeployCommand(text: string): ParsedLine {
       return { ok: true, command: { kind: 'status', runId } };
     case 'list':
       return { ok: true, command: { kind: 'list' } };
+    case 'show':
+    case 'details':
+    case 'info': {
+      if (args.length !== 1) return usageError('name one item, e.g. show 2.3.', 'show');
+      return { ok: true, command: { kind: 'show', ref: args[0] as string, runId } };
+    }
     case 'check':
     case 'done':
     case 'tick':

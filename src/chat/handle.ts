@@ -6,9 +6,11 @@ import { type Metrics, observeInteraction } from '../metrics.js';
 import { chatReport, historyText, type RunLinks, runToReport } from '../report/chat.js';
 import type { RunHistory } from '../report/historyService.js';
 import { noteRun, sinceReceipt } from '../requestContext.js';
+import { findItem } from '../runs/machine.js';
 import type { Outcome, RunService } from '../runs/service.js';
 import type { Actor, RunState } from '../runs/types.js';
 import { type ChatCommand, helpFor, parseDeployCommand } from './commands.js';
+import { itemDetailsText } from './render/itemDetails.js';
 import { BOT_ACTOR, type CheckExecutor, itemsInScope, outcomesOf, summarizeOutcomes } from './runChecks.js';
 
 /** Where a command came from and who typed it: the same shape from every platform. */
@@ -111,6 +113,12 @@ export async function handleCommand(
       );
       recorded(deps, context, outcome.state?.id);
       return replyTo(outcome, true);
+    }
+    case 'show': {
+      const run = await resolveRun(deps, context, command.runId);
+      if (typeof run === 'string') return quiet(run);
+      const found = findItem(run, command.ref);
+      return quiet(found.ok ? itemDetailsText(run, found.item) : found.rejection.message);
     }
     case 'status': {
       const run = await resolveRun(deps, context, command.runId);

@@ -82,6 +82,8 @@ export interface ItemView {
   reason: string | null;
   actor: string | null;
   at: Date | null;
+  /** The checklist says more about it (bullets under it, a check, its section's notes): `show` tells. */
+  hasDetails: boolean;
 }
 
 export interface SectionView {
@@ -191,6 +193,7 @@ function viewItem(state: RunState, item: ChecklistItem): ItemView {
     reason: current.reason,
     actor: current.actor,
     at: current.at,
+    hasDetails: item.details.length > 0 || item.check !== undefined,
   };
 }
 

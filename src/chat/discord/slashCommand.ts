@@ -57,6 +57,12 @@ const SUBCOMMANDS: SubcommandSpec[] = [
     words: (v) => ['status', runFlag(v)],
   },
   {
+    name: 'show',
+    description: 'what an item asks: the notes under it, its check, its section',
+    options: [item(), run],
+    words: (v) => ['show', runFlag(v), text(v.item)],
+  },
+  {
     name: 'list',
     description: 'the checklists you can start, and recent runs here',
     options: [],

@@ -26,7 +26,7 @@ export const VIEW = {
   end: 'shipcheck_end',
 } as const;
 
-export type ItemVerb = 'check' | 'uncheck' | 'skip' | 'na' | 'fail' | 'set' | 'decide' | 'signoff';
+export type ItemVerb = 'check' | 'uncheck' | 'skip' | 'na' | 'fail' | 'set' | 'decide' | 'signoff' | 'show';
 
 const ITEM_VERBS: readonly ItemVerb[] = [
   'check',
@@ -37,6 +37,7 @@ const ITEM_VERBS: readonly ItemVerb[] = [
   'set',
   'decide',
   'signoff',
+  'show',
 ];
 
 export interface ItemChoice {

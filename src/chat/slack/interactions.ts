@@ -225,6 +225,10 @@ async function onItemChoice(
       'That menu is from an older version of Shipcheck; /deploy status shows the run.',
     );
   }
+  if (choice.verb === 'show') {
+    const show: ChatCommand = { kind: 'show', ref: choice.item, runId: choice.runId };
+    return handleAndShow(env, body.user, audience, show, actionKey(body, action));
+  }
   const modal = modalFor(choice, shownLine(body, action.block_id) ?? `item ${choice.item}`, audience);
   if (modal) return openModal(env, audience, body.trigger_id, modal);
   const command = commandOf(choice);

@@ -300,6 +300,8 @@ function itemChoices(item: ItemView, runId: string): Choice[] {
   if (item.status !== 'na') add('na', '➖ Not applicable');
   if (item.status !== 'failed' && item.kind !== 'decision' && item.kind !== 'signoff')
     add('fail', '❌ Failed…');
+  // Last, so a menu already full of choices drops it first: /deploy show still tells.
+  if (item.hasDetails) add('show', 'ℹ️ Details');
   return choices;
 }
 

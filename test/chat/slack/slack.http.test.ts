@@ -356,3 +356,22 @@ async function withClosedChannel(channel: string, act: (harness: SlackHarness) =
     await closed.close();
   }
 }
+
+describe('an item’s details in Slack', () => {
+  it('are one menu choice away, shown to the person who asked', async () => {
+    const channel = 'C0DETAILS';
+    await slack.workspace.slash(USERS.ana, channel, 'start demo v2');
+    await slack.adapter.idle();
+    expect(
+      (await slack.workspace.choose(USERS.bo, sectionWith(channel, '2.2'), '2.2', 'ℹ️ Details')).status,
+    ).toBe(200);
+    await slack.adapter.idle();
+    const details = lastEphemeral(USERS.bo);
+    expect(details).toContain('2.2 Shipcheck health endpoint returns 200');
+    expect(details).toContain('automated check: http http://127.0.0.1:${SHIPCHECK_PORT}/health');
+    // Items the checklist says nothing more about offer no such choice.
+    expect(() =>
+      slack.workspace.chooseAction(USERS.bo, sectionWith(channel, '1.1'), '1.1', 'ℹ️ Details'),
+    ).toThrow(/offers no “ℹ️ Details”/);
+  });
+});
