@@ -218,7 +218,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
  */
 function watchSocket(app: App, onState: (state: string) => void): void {
   const client = (app as unknown as { receiver?: { client?: NodeJS.EventEmitter } }).receiver?.client;
-  if (!client) return onState('connected');
+  if (!client) {
+    onState('connected');
+    return;
+  }
   for (const state of ['connecting', 'connected', 'reconnecting', 'disconnecting', 'disconnected'])
     client.on(state, () => onState(state));
   // A dropped socket says nothing until the client starts reconnecting, seconds later.
