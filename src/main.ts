@@ -88,7 +88,7 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
           token: config.discord.token,
           apiUrl: config.discord.apiUrl,
           // With REDIS_URL, replicas share Discord's rate limits and take turns on each message.
-          ...sharedThroughRedis(redis, 'discord', logger),
+          ...sharedThroughRedis(redis, 'discord', logger, config.discord.token),
         })
       : null;
     if (discord) chatConnections.set('discord', () => discord.connectionProblem());
@@ -241,7 +241,7 @@ async function runSlack(
     // One server, one PORT: with the web server up, Slack's requests come in through its router.
     listen: web === null,
     // With REDIS_URL, replicas share Slack's rate limits and take turns on each message.
-    ...sharedThroughRedis(redis, 'slack', logger),
+    ...sharedThroughRedis(redis, 'slack', logger, slack.botToken),
   });
   const handleHttp = adapter.handleHttp;
   if (web && handleHttp) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { MessageCoordinator } from './coordination.js';
@@ -26,11 +27,20 @@ export function sharedThroughRedis(
   redis: Redis | null,
   platform: keyof typeof PLATFORM_LIMITS,
   logger: Logger,
+  botToken: string,
 ): ReplicaSharing {
   if (!redis) return {};
-  const prefix = `shipcheck:${platform}`;
+  const prefix = `shipcheck:${platform}:${botOf(botToken)}`;
   return {
     rateLimiter: new RedisRateLimiter({ redis, limits: PLATFORM_LIMITS[platform], prefix, logger }),
     coordinator: new RedisCoordinator({ redis, prefix, logger }),
   };
+}
+
+/**
+ * Which bot the budgets belong to: the platform meters per app, so two Shipchecks with different apps on
+ * one Redis must not share. A digest of the token names it without putting the token in Redis.
+ */
+function botOf(botToken: string): string {
+  return createHash('sha256').update(botToken).digest('base64url').slice(0, 12);
 }
