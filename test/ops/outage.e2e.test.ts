@@ -2,12 +2,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UNAVAILABLE_NOTICE } from '../../src/chat/failure.js';
 import { USERS } from '../chat/slack/harness.js';
 import { type FakeMessage, FakeSlack } from '../fakes/slack/server.js';
-import { itemLineOf, SlackWorkspace, shownText } from '../fakes/slack/workspace.js';
+import { itemLineOf, type SlackWorkspace, shownText } from '../fakes/slack/workspace.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { FaultProxy, targetOf } from '../support/faultProxy.js';
-import { eventually, type RunningProduct, startProduct } from '../support/product.js';
+import { eventually, type RunningProduct, startSlackProduct } from '../support/product.js';
 
-const SECRET = 'outage-signing-secret-0123456789abcdef';
 const databaseUrl = process.env.DATABASE_URL;
 const redisUrl = process.env.REDIS_URL;
 /** As long as issue 8 asks the database to stay away. */
@@ -27,23 +26,6 @@ function sectionShowing(fake: FakeSlack, channel: string, ref: string): FakeMess
   const summary = fake.messages(channel)[0];
   if (!summary) return undefined;
   return fake.thread(channel, summary.ts).find((section) => itemLineOf(section, ref));
-}
-
-async function startWithSlack(fake: FakeSlack, env: Record<string, string>) {
-  const product = await startProduct({
-    ...env,
-    SLACK_BOT_TOKEN: fake.botToken,
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_APP_TOKEN: '',
-    SLACK_API_URL: fake.apiUrl,
-  });
-  await product.waitForLog('taking Slack requests from the router');
-  const workspace = new SlackWorkspace(fake, {
-    kind: 'http',
-    url: `http://127.0.0.1:${product.port}/slack/events`,
-    signingSecret: SECRET,
-  });
-  return { product, workspace };
 }
 
 /** Clicks Done on `ref` as `user` and resolves once the channel shows it done. */
@@ -82,7 +64,7 @@ describe.skipIf(!databaseUrl)(
     });
 
     it('tells the clicker to try again, stays up, and carries on by itself once Postgres is back', async () => {
-      const started = await startWithSlack(fake, {
+      const started = await startSlackProduct(fake, {
         DATABASE_URL: proxy.rewrite(database.env.DATABASE_URL as string),
       });
       product = started.product;
@@ -147,7 +129,7 @@ describe.skipIf(!databaseUrl || !redisUrl)(
     });
 
     it('keeps taking clicks on its own limits, says Redis is down, and uses Redis again once it is back', async () => {
-      const started = await startWithSlack(fake, {
+      const started = await startSlackProduct(fake, {
         ...database.env,
         REDIS_URL: proxy.rewrite(redisUrl as string),
       });

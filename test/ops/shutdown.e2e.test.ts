@@ -1,15 +1,17 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/client.js';
 import { loadChecklists } from '../../src/loadChecklists.js';
 import { RunService } from '../../src/runs/service.js';
 import { USERS } from '../chat/slack/harness.js';
 import { type FakeMessage, FakeSlack } from '../fakes/slack/server.js';
-import { itemLineOf, SlackWorkspace } from '../fakes/slack/workspace.js';
-import { createTestDatabase, preparePgliteDir, type TestDatabase } from '../support/db.js';
-import { eventually, type RunningProduct, startProduct } from '../support/product.js';
+import { itemLineOf } from '../fakes/slack/workspace.js';
+import {
+  eventually,
+  type ProductStore,
+  productStore,
+  type RunningProduct,
+  startSlackProduct,
+} from '../support/product.js';
 
-const SECRET = 'shutdown-signing-secret-0123456789abcdef';
 const CHANNEL = 'C0SIGTERM';
 const CLICKS = 60;
 /** SIGTERM goes out once this many clicks have been acknowledged: the rest arrive while it stops. */
@@ -22,36 +24,23 @@ const TIERS = {
 
 describe('SIGTERM during a burst of clicks', () => {
   const fake = new FakeSlack({ tiers: TIERS });
-  let database: TestDatabase | null = null;
-  let dataDir: string | null = null;
+  let store: ProductStore;
   let product: RunningProduct | null = null;
 
   beforeAll(async () => {
     await fake.start();
-    if (process.env.DATABASE_URL) database = await createTestDatabase();
-    else dataDir = preparePgliteDir();
+    store = await productStore();
   });
   afterAll(async () => {
     product?.kill();
     await fake.close();
-    await database?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await store?.dispose();
   });
 
   it('exits 0 within ten seconds, and every acknowledged click is in the run', async () => {
-    product = await startProduct({
-      ...(database ? database.env : { SHIPCHECK_DATA_DIR: dataDir as string }),
-      SLACK_BOT_TOKEN: fake.botToken,
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_APP_TOKEN: '',
-      SLACK_API_URL: fake.apiUrl,
-    });
-    await product.waitForLog('taking Slack requests from the router');
-    const workspace = new SlackWorkspace(fake, {
-      kind: 'http',
-      url: `http://127.0.0.1:${product.port}/slack/events`,
-      signingSecret: SECRET,
-    });
+    const started = await startSlackProduct(fake, store.env);
+    product = started.product;
+    const { workspace } = started;
     expect((await workspace.slash(USERS.ana, CHANNEL, 'start backend-api-deploy v7')).status).toBe(200);
 
     const checklist = (await loadChecklists('checklists')).find('backend-api-deploy');
@@ -109,10 +98,7 @@ describe('SIGTERM during a burst of clicks', () => {
     expect(running.log()).toContain('stopping: finishing the interactions in hand');
 
     // What the database holds once the process is gone: every acknowledged click, done by its clicker.
-    const handle = database
-      ? database.handle
-      : await openDatabase({ kind: 'pglite', dataDir: dataDir as string });
-    try {
+    await store.read(async (handle) => {
       const runs = new RunService(handle.db);
       const run = await runs.activeRun('slack', CHANNEL);
       if (!run) throw new Error('the run is not in the database');
@@ -131,8 +117,6 @@ describe('SIGTERM during a burst of clicks', () => {
         const item = run.checklist.items.find((candidate) => candidate.ref === ref);
         expect(checked.has(item?.key as string), `the event of ${ref}`).toBe(true);
       }
-    } finally {
-      if (!database) await handle.close();
-    }
+    });
   });
 });

@@ -1,12 +1,14 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USERS } from '../chat/slack/harness.js';
 import { FakeSlack } from '../fakes/slack/server.js';
-import { SlackWorkspace, shownText } from '../fakes/slack/workspace.js';
-import { createTestDatabase, preparePgliteDir, type TestDatabase } from '../support/db.js';
-import { eventually, type RunningProduct, startProduct } from '../support/product.js';
-
-const SECRET = 'redraw-signing-secret-0123456789abcdef';
+import { shownText } from '../fakes/slack/workspace.js';
+import {
+  eventually,
+  type ProductStore,
+  productStore,
+  type RunningProduct,
+  startSlackProduct,
+} from '../support/product.js';
 
 /**
  * Changes nobody clicked: the escalation timer records a page, and the run's summary in the channel
@@ -14,36 +16,23 @@ const SECRET = 'redraw-signing-secret-0123456789abcdef';
  */
 describe('a run changed by a timer', () => {
   const fake = new FakeSlack();
-  let database: TestDatabase | null = null;
-  let dataDir: string | null = null;
+  let store: ProductStore;
   let product: RunningProduct | null = null;
 
   beforeAll(async () => {
     await fake.start();
-    if (process.env.DATABASE_URL) database = await createTestDatabase();
-    else dataDir = preparePgliteDir();
+    store = await productStore();
   });
   afterAll(async () => {
     product?.kill();
     await fake.close();
-    await database?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await store?.dispose();
   });
 
   it('is redrawn in the channel by itself', async () => {
-    product = await startProduct({
-      ...(database ? database.env : { SHIPCHECK_DATA_DIR: dataDir as string }),
-      SLACK_BOT_TOKEN: fake.botToken,
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_APP_TOKEN: '',
-      SLACK_API_URL: fake.apiUrl,
-    });
-    await product.waitForLog('taking Slack requests from the router');
-    const workspace = new SlackWorkspace(fake, {
-      kind: 'http',
-      url: `http://127.0.0.1:${product.port}/slack/events`,
-      signingSecret: SECRET,
-    });
+    const started = await startSlackProduct(fake, store.env);
+    product = started.product;
+    const { workspace } = started;
     const channel = 'C0TIMERS';
     expect((await workspace.slash(USERS.ana, channel, 'start demo v8')).status).toBe(200);
     await eventually('the run to be posted', () => fake.messages(channel)[0]);

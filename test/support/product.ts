@@ -1,6 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
+import type { FakeSlack } from '../fakes/slack/server.js';
+import { SlackWorkspace } from '../fakes/slack/workspace.js';
+import { createTestDatabase, preparePgliteDir } from './db.js';
 
 /** The built entry point, as `npm start` runs it. */
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -86,4 +91,63 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The signing secret of the Slack app the product is started as. */
+export const SLACK_SECRET = 'product-signing-secret-0123456789abcdef';
+
+/**
+ * The product in Slack HTTP mode against `fake`, with `env` on top (its database, Redis), ready for
+ * requests; and the workspace that sends them as Slack would.
+ */
+export async function startSlackProduct(
+  fake: FakeSlack,
+  env: Record<string, string>,
+): Promise<{ product: RunningProduct; workspace: SlackWorkspace }> {
+  const product = await startProduct({
+    ...env,
+    SLACK_BOT_TOKEN: fake.botToken,
+    SLACK_SIGNING_SECRET: SLACK_SECRET,
+    SLACK_APP_TOKEN: '',
+    SLACK_API_URL: fake.apiUrl,
+  });
+  await product.waitForLog('taking Slack requests from the router');
+  const workspace = new SlackWorkspace(fake, {
+    kind: 'http',
+    url: `http://127.0.0.1:${product.port}/slack/events`,
+    signingSecret: SLACK_SECRET,
+  });
+  return { product, workspace };
+}
+
+/** Where a product under test keeps its data: a fresh Postgres database, or an embedded data directory. */
+export interface ProductStore {
+  /** What the product's environment needs to use it. */
+  env: Record<string, string>;
+  /** Reads the store as the product left it; the embedded one only once the product has exited. */
+  read<T>(work: (handle: DatabaseHandle) => Promise<T>): Promise<T>;
+  dispose(): Promise<void>;
+}
+
+/** Postgres when DATABASE_URL is set (a database of its own), else a copy of the prepared PGlite data. */
+export async function productStore(): Promise<ProductStore> {
+  if (process.env.DATABASE_URL) {
+    const database = await createTestDatabase();
+    return { env: database.env, read: (work) => work(database.handle), dispose: () => database.drop() };
+  }
+  const dataDir = preparePgliteDir();
+  return {
+    env: { SHIPCHECK_DATA_DIR: dataDir },
+    async read(work) {
+      const handle = await openDatabase({ kind: 'pglite', dataDir });
+      try {
+        return await work(handle);
+      } finally {
+        await handle.close();
+      }
+    },
+    async dispose() {
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,26 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../../fakes/slack/server.js';
 import { SlackWorkspace, shownText } from '../../fakes/slack/workspace.js';
 import { createTestDatabase, preparePgliteDir, type TestDatabase } from '../../support/db.js';
+import { freePort } from '../../support/product.js';
 import { USERS } from './harness.js';
 
 const CLI = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
 const SECRET = 'e2e-signing-secret-0123456789abcdef';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves with everything written so far once `text` appears on the stream; fails after a bound. */
 function waitFor(child: ChildProcess, text: string, log: { text: string }): Promise<void> {
