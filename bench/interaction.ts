@@ -227,7 +227,24 @@ function stageFigures(before: Sample[], after: Sample[], stage: string) {
     histogramP50Ms: fromHistogram(0.5),
     histogramP99Ms: fromHistogram(0.99),
     observed: histogramQuantile(before, after, 'shipcheck_interaction_seconds', labels, 0.5).count,
+    overOneSecond: observedOver(before, after, labels, 1),
   };
+}
+
+/** How many observations of a histogram between two scrapes were above `seconds` (a bucket bound). */
+function observedOver(
+  before: Sample[],
+  after: Sample[],
+  labels: Record<string, string>,
+  seconds: number,
+): number {
+  const count = (samples: Sample[], le: string) =>
+    metricValue(samples, 'shipcheck_interaction_seconds_bucket', { ...labels, le }) || 0;
+  return (
+    count(after, '+Inf') -
+    count(before, '+Inf') -
+    (count(after, String(seconds)) - count(before, String(seconds)))
+  );
 }
 
 /** Differences of a labelled counter between two scrapes, keyed by the labels that vary. */
@@ -402,6 +419,7 @@ async function main(): Promise<void> {
         clientLatencyAfterFirstSecondMs: spreadOf(
           load.answers.filter((answer) => answer.atSeconds >= 1).map((answer) => answer.ms),
         ),
+        answersOverOneSecond: load.answers.filter((answer) => answer.ms > 1_000).length,
         slowestAnswers: slowest(load.answers, 10),
         committedDuringLoad: committed(before, atLoadEnd),
         drainSeconds: round((drainedAt - loadEndedAt) / 1000),

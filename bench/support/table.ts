@@ -68,6 +68,10 @@ function interactionSection(figures: Figures): Section | null {
         value: `${show(at(load, 'load.statuses.200'))} / ${show(at(load, 'load.sent'))}; ${show(at(load, 'noticesToClickers.count'))}`,
       },
       {
+        figure: 'answers over 1 s: seen by the bench / acks over 1 s in /metrics',
+        value: `${show(at(load, 'load.answersOverOneSecond'))} / ${show(at(load, 'ack.overOneSecond'))}`,
+      },
+      {
         figure: 'HTTP round trip p99, clicks sent after the first second',
         value: `${show(at(load, 'load.clientLatencyAfterFirstSecondMs.p99'))} ms`,
       },
