@@ -98,7 +98,7 @@ export function createMetrics(options: { activeRuns?: () => Promise<number> } = 
       name: 'shipcheck_interaction_seconds',
       help: 'From receipt of a chat interaction to its acknowledgement (stage=ack) or its commit (stage=commit)',
       labelNames: ['platform', 'stage'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
     interactionQuantiles: new Summary({

@@ -65,14 +65,23 @@ const quiet = (notice: string): Reply => ({ notice, run: null, previous: null, s
 
 /** `/deploy …` text in, the reply out. Platform adapters render the reply; this decides it. */
 export async function handleDeployText(deps: ChatDeps, context: ChatContext, text: string): Promise<Reply> {
-  const started = performance.now();
   const parsed = parseDeployCommand(text);
   if (!parsed.ok) {
     deps.metrics?.commands.inc({ platform: context.platform, outcome: 'rejected' });
     return quiet(parsed.message);
   }
+  return handleCommand(deps, context, parsed.command);
+}
+
+/** A command, typed or clicked, counted by outcome and timed for /metrics. */
+export async function handleCommand(
+  deps: ChatDeps,
+  context: ChatContext,
+  command: ChatCommand,
+): Promise<Reply> {
+  const started = performance.now();
   try {
-    const reply = await handleCommand(deps, context, parsed.command);
+    const reply = await decideReply(deps, context, command);
     deps.metrics?.commands.inc({ platform: context.platform, outcome: reply.outcome ?? 'accepted' });
     deps.metrics?.commandSeconds.observe(
       { platform: context.platform },
@@ -85,11 +94,7 @@ export async function handleDeployText(deps: ChatDeps, context: ChatContext, tex
   }
 }
 
-export async function handleCommand(
-  deps: ChatDeps,
-  context: ChatContext,
-  command: ChatCommand,
-): Promise<Reply> {
+async function decideReply(deps: ChatDeps, context: ChatContext, command: ChatCommand): Promise<Reply> {
   switch (command.kind) {
     case 'help':
       return quiet(helpFor(command.topic));

@@ -57,6 +57,8 @@ describe('what /metrics shows of Slack interactions', () => {
     // The start and the click: each was acknowledged, and each committed a command.
     expect(await count('ack')).toBe(2);
     expect(await count('commit')).toBe(2);
+    // Typed or clicked, each command is counted by its outcome.
+    expect(await sample('shipcheck_commands_total', { platform: 'slack', outcome: 'accepted' })).toBe(2);
 
     const posts = slack.fake.calls.filter(
       (call) => call.method === 'chat.postMessage' && call.outcome === 'ok',
