@@ -2,12 +2,16 @@ import type { Checklist } from '../checklist/types.js';
 import type { Database } from '../db/client.js';
 import type { ErrorCode } from '../errors.js';
 import { type ScheduleOptions, timersFor } from '../escalation/schedule.js';
+import { type CommandWrite, writeCommand } from './commandWrite.js';
 import { newRunId } from './ids.js';
 import { applyEvents, decide, initialState } from './machine.js';
+import { type RunSnapshot, readRun } from './runRead.js';
+import { RunStateCache } from './stateCache.js';
 import * as store from './store.js';
 import type { Actor, Rejection, RunCommand, RunEvent, RunState, StartCommand } from './types.js';
 
 const CHECKLIST_CACHE_SIZE = 256;
+const STATE_CACHE_SIZE = 256;
 
 export interface Outcome {
   accepted: boolean;
@@ -36,13 +40,14 @@ export interface RunServiceOptions {
   stallMinutes?: number | null;
 }
 
-/** Applies commands to runs: one transaction each, the run row locked, the outcome recorded once. */
+/** Applies commands to runs: each one commits whole, against the run as it is, and is recorded once. */
 export class RunService {
   readonly #db: Database;
   readonly #clock: () => Date;
   readonly #newId: () => string;
   readonly #schedule: ScheduleOptions;
   readonly #checklists = new Map<string, Checklist>();
+  readonly #states = new RunStateCache(STATE_CACHE_SIZE);
 
   constructor(db: Database, options: RunServiceOptions = {}) {
     this.#db = db;
@@ -88,6 +93,8 @@ export class RunService {
       if (winner) return this.#rejectStart(winner);
       throw error;
     }
+    // Not remembered here: the first command reads the run back, so every cached state holds the checklist
+    // as stored (JSON drops the `undefined` fields the parser leaves), exactly as a fresh read gives it.
     return {
       accepted: true,
       rejection: null,
@@ -98,93 +105,194 @@ export class RunService {
     };
   }
 
-  /** `by` is who acts: a name, or a name with roles when a people directory decides who may do what. */
+  /**
+   * `by` is who acts: a name, or a name with roles when a people directory decides who may do what.
+   *
+   * A command is decided against the run as this process last saw it, and written in one statement
+   * guarded by the run's revision: one round trip. A stale guess writes nothing; the run is then read
+   * (one statement) and the command decided again. Only when that loses a race too (someone else wrote
+   * between the read and the write) does the command wait for the run's lock, which always succeeds.
+   */
   async apply(
     runId: string,
     command: RunCommand,
     by: string | Actor,
     idempotencyKey: string | null,
   ): Promise<Outcome> {
-    const who: Actor = typeof by === 'string' ? { name: by, roles: null } : by;
-    const actor = who.name;
-    return this.#db.transaction(async (tx) => {
-      const row = await store.lockRun(tx, runId);
-      if (!row) return rejected({ code: 'run_not_found', message: `there is no run ${runId}.` }, null);
-      if (idempotencyKey) {
-        const seen = await store.selectCommandByKey(tx, idempotencyKey);
-        if (seen) return replayOf(seen, await this.#stateOf(tx, row));
+    const request: Request = {
+      runId,
+      command,
+      who: typeof by === 'string' ? { name: by, roles: null } : by,
+      idempotencyKey,
+    };
+    const cached = this.#states.get(runId);
+    const onCached = cached ? await this.#tryWrite(cached, request) : null;
+    if (onCached) return onCached;
+    const onRead = await this.#applyToRead(request);
+    return onRead ?? this.#applyLocked(request);
+  }
+
+  /** Null when the run moved on meanwhile or the key was used meanwhile. */
+  async #applyToRead(request: Request): Promise<Outcome | null> {
+    const read = await this.#read(this.#db, request.runId, request.idempotencyKey, null);
+    if (!read) return this.#noSuchRun(request.runId);
+    const { state, seen } = read;
+    this.#states.remember(state);
+    if (seen) return replayOf(seen, state);
+    return this.#tryWrite(state, request);
+  }
+
+  /**
+   * Outside a transaction the write is its own transaction: its outcome is committed when it returns.
+   * A unique violation means the key was taken meanwhile by a command on another run; like a run that
+   * moved on, that is a lost race (null), and the next attempt finds the key in the ledger.
+   */
+  async #tryWrite(previous: RunState, request: Request): Promise<Outcome | null> {
+    try {
+      const outcome = await this.#decideAndWrite(this.#db, previous, request);
+      if (outcome) this.#remember(outcome);
+      return outcome;
+    } catch (error) {
+      if (store.isUniqueViolation(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Null when the run has moved past `previous`: then nothing was written. */
+  async #decideAndWrite(db: Database, previous: RunState, request: Request): Promise<Outcome | null> {
+    const step = this.#decideStep(previous, request);
+    return (await writeCommand(db, step.write)) ? step.outcome : null;
+  }
+
+  /**
+   * Holds the run's lock from the read to the write, so nobody can move the run on in between. Only the
+   * idempotency key can still be lost, taken by a command on another run after it was looked up; the
+   * second attempt finds it in the ledger and replays it.
+   */
+  async #applyLocked(request: Request): Promise<Outcome> {
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      let outcome: Outcome | null = null;
+      try {
+        outcome = await this.#db.transaction((tx) => this.#applyUnderLock(tx, request));
+      } catch (error) {
+        if (attempt === 2 || !store.isUniqueViolation(error)) throw error;
       }
-      const previous = await this.#stateOf(tx, row);
-      const now = this.#clock();
-      const decision = decide(previous, command, now, who);
-      if (!decision.ok) {
-        await store.insertCommand(tx, {
-          runId,
-          idempotencyKey,
-          actor,
-          command,
-          accepted: false,
-          rejectionCode: decision.rejection.code,
-          rejectionMessage: decision.rejection.message,
-          revision: previous.revision,
-          at: now,
-        });
-        return rejected(decision.rejection, previous);
+      if (outcome) {
+        this.#remember(outcome);
+        return outcome;
       }
-      const next = applyEvents(previous, decision.events, actor, now);
-      const commandId = await store.insertCommand(tx, {
-        runId,
-        idempotencyKey,
-        actor,
-        command,
-        accepted: true,
-        rejectionCode: null,
-        rejectionMessage: null,
-        revision: next.revision,
-        at: now,
-      });
-      await store.appendEvents(tx, runId, commandId, actor, decision.events, now);
-      await store.updateItems(tx, next, changedKeys(decision.events));
-      await store.updateRun(tx, next, now);
-      if (next.escalation && decision.events.some((event) => event.type.startsWith('escalation_'))) {
-        await store.saveEscalation(tx, runId, next.escalation);
-      }
-      // Timers are written with the events that need them: a page is never scheduled without its cause.
-      await store.insertTimers(tx, timersFor(next, decision.events, now, this.#schedule), now);
+    }
+    throw new Error(`a command on run ${request.runId} lost its idempotency key twice`);
+  }
+
+  async #applyUnderLock(tx: Database, request: Request): Promise<Outcome | null> {
+    const { runId, idempotencyKey } = request;
+    const revision = await store.lockRevision(tx, runId);
+    if (revision === undefined) return this.#noSuchRun(runId);
+    const read = await this.#read(tx, runId, idempotencyKey, revision);
+    if (!read) return this.#noSuchRun(runId);
+    if (read.seen) return replayOf(read.seen, read.state);
+    return this.#decideAndWrite(tx, read.state, request);
+  }
+
+  /**
+   * The run's state and the ledger's entry for the key, in one statement. `knownRevision` is the revision
+   * the caller knows to be current (under the lock): when this process holds that state, only the ledger
+   * is read.
+   */
+  async #read(
+    db: Database,
+    runId: string,
+    key: string | null,
+    knownRevision: number | null,
+  ): Promise<{ state: RunState; seen: store.StoredCommand | null } | null> {
+    const cached = this.#states.get(runId);
+    const current = knownRevision !== null && cached?.revision === knownRevision ? cached : null;
+    const checklist = this.#knownChecklist(runId);
+    const read = await readRun(db, runId, { key, snapshot: !current, checklist: !current && !checklist });
+    if (!read) return null;
+    if (current) return { state: current, seen: read.seen };
+    const snapshot = read.snapshot as RunSnapshot;
+    return { state: this.#stateFrom(snapshot, read.checklist ?? checklist), seen: read.seen };
+  }
+
+  #noSuchRun(runId: string): Outcome {
+    this.#states.forget(runId);
+    return rejected({ code: 'run_not_found', message: `there is no run ${runId}.` }, null);
+  }
+
+  /** Decides the command and says what to write: pure, so every path runs the same decision. */
+  #decideStep(previous: RunState, request: Request): { outcome: Outcome; write: CommandWrite } {
+    const { command, who, idempotencyKey } = request;
+    const now = this.#clock();
+    const base = {
+      runId: previous.id,
+      expectedRevision: previous.revision,
+      idempotencyKey,
+      actor: who.name,
+      command,
+      at: now,
+    };
+    const decision = decide(previous, command, now, who);
+    if (!decision.ok) {
+      const { code, message } = decision.rejection;
       return {
-        accepted: true,
-        rejection: null,
-        state: next,
-        previous,
-        events: decision.events,
-        replayed: false,
+        outcome: rejected(decision.rejection, previous),
+        write: { ...base, change: { accepted: false, code, message } },
       };
-    });
+    }
+    const { events } = decision;
+    const next = applyEvents(previous, events, who.name, now);
+    const escalationChanged = events.some((event) => event.type.startsWith('escalation_'));
+    return {
+      outcome: { accepted: true, rejection: null, state: next, previous, events, replayed: false },
+      write: {
+        ...base,
+        change: {
+          accepted: true,
+          next,
+          events,
+          itemKeys: changedKeys(events),
+          escalation: escalationChanged ? next.escalation : null,
+          // Timers are written with the events that need them: a page is never scheduled without its cause.
+          timers: timersFor(next, events, now, this.#schedule),
+        },
+      },
+    };
+  }
+
+  /** After the commit only: the cache holds committed states. */
+  #remember(outcome: Outcome): void {
+    if (outcome.state) this.#states.remember(outcome.state);
   }
 
   async get(runId: string): Promise<RunState | null> {
-    const row = await store.selectRunHeader(this.#db, runId);
-    return row ? this.#stateOf(this.#db, row) : null;
+    const cached = this.#states.get(runId);
+    if (cached && (await store.selectRevision(this.#db, runId)) === cached.revision) return cached;
+    const read = await this.#read(this.#db, runId, null, null);
+    if (read) this.#states.remember(read.state);
+    return read?.state ?? null;
   }
 
-  async #stateOf(db: Database, header: store.RunHeader): Promise<RunState> {
-    const checklist = await this.#checklistOf(db, header.id);
-    const items = await store.selectItems(db, header.id);
-    return store.toRunState(header, checklist, items, await store.selectOpenEscalation(db, header.id));
+  #stateFrom(snapshot: RunSnapshot, checklist: Checklist | null | undefined): RunState {
+    const { header, items, escalation } = snapshot;
+    if (!checklist) throw new Error(`run ${header.id} has no checklist`);
+    this.#keepChecklist(header.id, checklist);
+    return store.toRunState(header, checklist, items, escalation);
   }
 
   /** A run's frozen checklist never changes, so it is read once and kept (a 200-item one is ~100 kB of JSON). */
-  async #checklistOf(db: Database, runId: string): Promise<Checklist> {
-    const cached = this.#checklists.get(runId);
-    if (cached) return cached;
-    const checklist = await store.selectChecklist(db, runId);
-    if (!checklist) throw new Error(`run ${runId} has no checklist`);
+  #knownChecklist(runId: string): Checklist | undefined {
+    return this.#checklists.get(runId) ?? this.#states.get(runId)?.checklist;
+  }
+
+  #keepChecklist(runId: string, checklist: Checklist): void {
+    if (this.#checklists.has(runId)) return;
     if (this.#checklists.size >= CHECKLIST_CACHE_SIZE) {
       const oldest = this.#checklists.keys().next().value;
       if (oldest !== undefined) this.#checklists.delete(oldest);
     }
     this.#checklists.set(runId, checklist);
-    return checklist;
   }
 
   /** Only the id: enough to apply a command, without reading the run twice. */
@@ -229,6 +337,14 @@ export class RunService {
       active,
     );
   }
+}
+
+/** One command as asked: which run, what, by whom, under which idempotency key. */
+interface Request {
+  runId: string;
+  command: RunCommand;
+  who: Actor;
+  idempotencyKey: string | null;
 }
 
 function replayOf(seen: store.StoredCommand, state: RunState | null): Outcome {

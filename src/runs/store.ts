@@ -1,16 +1,8 @@
-import { and, asc, desc, eq, max, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, max } from 'drizzle-orm';
 import type { Checklist } from '../checklist/types.js';
 import type { Database } from '../db/client.js';
-import { escalations, runCommands, runEvents, runItems, runs, timers } from '../db/schema.js';
-import type {
-  EscalationState,
-  ItemState,
-  ItemStatus,
-  RunEvent,
-  RunState,
-  RunStatus,
-  Severity,
-} from './types.js';
+import { runCommands, runEvents, runItems, runs, timers } from '../db/schema.js';
+import type { EscalationState, ItemState, ItemStatus, RunEvent, RunState, RunStatus } from './types.js';
 
 /** The drizzle queries of the run service. Every function takes the transaction it must run in. */
 
@@ -18,24 +10,6 @@ type RunRow = typeof runs.$inferSelect;
 /** A run row without its frozen checklist: the checklist never changes, so callers cache it. */
 export type RunHeader = Omit<RunRow, 'checklist'>;
 
-const headerColumns = {
-  id: runs.id,
-  checklistName: runs.checklistName,
-  checklistHash: runs.checklistHash,
-  version: runs.version,
-  environment: runs.environment,
-  platform: runs.platform,
-  channelId: runs.channelId,
-  status: runs.status,
-  revision: runs.revision,
-  startedBy: runs.startedBy,
-  startedAt: runs.startedAt,
-  endedAt: runs.endedAt,
-  endedBy: runs.endedBy,
-  endReason: runs.endReason,
-  assignments: runs.assignments,
-  updatedAt: runs.updatedAt,
-};
 type ItemRow = typeof runItems.$inferSelect;
 
 export interface StoredCommand {
@@ -53,14 +27,19 @@ export interface StoredEvent {
   at: Date;
 }
 
-export async function lockRun(tx: Database, runId: string): Promise<RunHeader | undefined> {
-  const rows = await tx.select(headerColumns).from(runs).where(eq(runs.id, runId)).for('update');
-  return rows[0];
+/** Takes the run's lock for the transaction; the revision it returns is the truth until the commit. */
+export async function lockRevision(tx: Database, runId: string): Promise<number | undefined> {
+  const rows = await tx
+    .select({ revision: runs.revision })
+    .from(runs)
+    .where(eq(runs.id, runId))
+    .for('update');
+  return rows[0]?.revision;
 }
 
-export async function selectRunHeader(db: Database, runId: string): Promise<RunHeader | undefined> {
-  const rows = await db.select(headerColumns).from(runs).where(eq(runs.id, runId));
-  return rows[0];
+export async function selectRevision(db: Database, runId: string): Promise<number | undefined> {
+  const rows = await db.select({ revision: runs.revision }).from(runs).where(eq(runs.id, runId));
+  return rows[0]?.revision;
 }
 
 export async function selectChecklist(db: Database, runId: string): Promise<Checklist | undefined> {
@@ -68,9 +47,8 @@ export async function selectChecklist(db: Database, runId: string): Promise<Chec
   return rows[0]?.checklist;
 }
 
-export async function selectItems(db: Database, runId: string): Promise<ItemRow[]> {
-  return db.select().from(runItems).where(eq(runItems.runId, runId));
-}
+/** What `toRunState` needs of an item row. */
+export type StoredItem = Pick<ItemRow, 'key' | 'status' | 'reason' | 'value' | 'actor' | 'updatedAt'>;
 
 export async function selectActiveRunId(db: Database, platform: string, channelId: string) {
   const rows = await db
@@ -112,7 +90,7 @@ export async function selectCommandByKey(db: Database, key: string): Promise<Sto
 export function toRunState(
   row: RunHeader,
   checklist: Checklist,
-  itemRows: ItemRow[],
+  itemRows: StoredItem[],
   escalation: EscalationState | null = null,
 ): RunState {
   const items: Record<string, ItemState> = {};
@@ -173,38 +151,6 @@ export async function insertRun(tx: Database, state: RunState): Promise<void> {
   // Large checklists go in slices to stay far below the bind-parameter limit.
   for (let start = 0; start < itemRows.length; start += 500) {
     await tx.insert(runItems).values(itemRows.slice(start, start + 500));
-  }
-}
-
-export async function updateRun(tx: Database, state: RunState, at: Date): Promise<void> {
-  await tx
-    .update(runs)
-    .set({
-      status: state.status,
-      revision: state.revision,
-      endedAt: state.endedAt,
-      endedBy: state.endedBy,
-      endReason: state.endReason,
-      assignments: state.assignments,
-      updatedAt: at,
-    })
-    .where(eq(runs.id, state.id));
-}
-
-export async function updateItems(tx: Database, state: RunState, keys: Iterable<string>): Promise<void> {
-  for (const key of new Set(keys)) {
-    const item = state.items[key];
-    if (!item) continue;
-    await tx
-      .update(runItems)
-      .set({
-        status: item.status,
-        reason: item.reason,
-        value: item.value,
-        actor: item.actor,
-        updatedAt: item.at,
-      })
-      .where(and(eq(runItems.runId, state.id), eq(runItems.key, key)));
   }
 }
 
@@ -290,61 +236,6 @@ export function isUniqueViolation(error: unknown): boolean {
     if ((current as { code?: unknown }).code === '23505') return true;
   }
   return false;
-}
-
-export async function selectOpenEscalation(db: Database, runId: string): Promise<EscalationState | null> {
-  const rows = await db
-    .select()
-    .from(escalations)
-    .where(and(eq(escalations.runId, runId), ne(escalations.status, 'resolved')));
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    id: row.id,
-    status: row.status as EscalationState['status'],
-    severity: row.severity as Severity,
-    policy: row.policy,
-    reason: row.reason,
-    trigger: row.trigger as EscalationState['trigger'],
-    openedBy: row.openedBy,
-    openedAt: row.openedAt,
-    step: row.step,
-    round: row.round,
-    pages: row.pages,
-    nextPageAt: row.nextPageAt,
-    ackedBy: row.ackedBy,
-    ackedAt: row.ackedAt,
-    resolvedBy: row.resolvedBy,
-    resolvedAt: row.resolvedAt,
-  };
-}
-
-export async function saveEscalation(
-  tx: Database,
-  runId: string,
-  escalation: EscalationState,
-): Promise<void> {
-  const values = {
-    id: escalation.id,
-    runId,
-    status: escalation.status,
-    severity: escalation.severity,
-    policy: escalation.policy,
-    reason: escalation.reason,
-    trigger: escalation.trigger,
-    openedBy: escalation.openedBy,
-    openedAt: escalation.openedAt,
-    step: escalation.step,
-    round: escalation.round,
-    pages: escalation.pages,
-    nextPageAt: escalation.nextPageAt,
-    ackedBy: escalation.ackedBy,
-    ackedAt: escalation.ackedAt,
-    resolvedBy: escalation.resolvedBy,
-    resolvedAt: escalation.resolvedAt,
-  };
-  const { id: _id, runId: _runId, ...changes } = values;
-  await tx.insert(escalations).values(values).onConflictDoUpdate({ target: escalations.id, set: changes });
 }
 
 export interface NewTimer {
