@@ -8,6 +8,12 @@
  * once by `/deploy check 1.1` finds the run it started. Commands on one run are serialized by its row
  * lock anyway; the key only makes the order the one people typed.
  */
+/**
+ * As many as the Postgres pool has connections: a job spends most of its time waiting on the database,
+ * and with 4 a burst of 200 clicks a second queued for hundreds of milliseconds behind a few slow commits.
+ */
+const DEFAULT_CONCURRENCY = 10;
+
 export class WorkQueue {
   readonly #concurrency: number;
   readonly #onError: (error: unknown) => void;
@@ -17,7 +23,7 @@ export class WorkQueue {
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: { concurrency?: number; onError: (error: unknown) => void }) {
-    this.#concurrency = Math.max(1, options.concurrency ?? 4);
+    this.#concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
     this.#onError = options.onError;
   }
 

@@ -93,8 +93,10 @@ export class RunService {
       if (winner) return this.#rejectStart(winner);
       throw error;
     }
-    // Not remembered here: the first command reads the run back, so every cached state holds the checklist
-    // as stored (JSON drops the `undefined` fields the parser leaves), exactly as a fresh read gives it.
+    // Remembered as a fresh read would give it back (JSON drops the `undefined` fields the parser leaves
+    // in the checklist), so the run's first click takes the one-round-trip path too. Without it, the first
+    // click on each of fifty runs just started read its run back while the rest queued behind it.
+    this.#states.remember({ ...state, checklist: JSON.parse(JSON.stringify(state.checklist)) as Checklist });
     return {
       accepted: true,
       rejection: null,

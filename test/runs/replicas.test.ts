@@ -83,6 +83,15 @@ describe('two services on one database', () => {
     expect(checked.state?.revision).toBe(4);
   });
 
+  it('start a run already known as a fresh read gives it, so its first command is decided on that', async () => {
+    const seed = loadSeed('004_d4a68ed5b284ad4b.txt');
+    const runId = await startRun(seed);
+    // `one` started it and reads its own copy; a service that never saw it reads the database.
+    expect(await one.get(runId)).toStrictEqual(await storedState(runId));
+    const first = await one.apply(runId, { type: 'check', refs: ['1.1'] }, '@ana', null);
+    expect(first.state).toEqual(await storedState(runId));
+  });
+
   it('alternate commands on one run and agree with the database after each', async () => {
     const seed = loadSeed('001_ace487689436cbad.txt');
     const runId = await startRun(seed);
@@ -153,7 +162,7 @@ describe('two services on one database', () => {
     const resolved = await one.apply(runId, { type: 'resolve' }, '@ana', null);
     expect(resolved.accepted).toBe(true);
     // Read back, a resolved escalation is no escalation: the cached state must say the same.
-    expect(await one.get(runId)).toEqual(await storedState(runId));
+    expect(await one.get(runId)).toStrictEqual(await storedState(runId));
     expect((await storedState(runId))?.escalation).toBeNull();
     const reopened = await one.apply(
       runId,
