@@ -77,6 +77,12 @@ interface Publication<Message> {
   posting: Promise<PublishResult> | null;
   /** Per part: the newest rendering handed to the outbox (or posted), by revision. */
   offered: Map<string, { revision: number; hash: string }>;
+  /** Every part has its message: a change only needs rendering and offering, which can wait a moment. */
+  posted: boolean;
+  /** When this run was last rendered for the outbox, on the publisher's clock. */
+  offeredAt: number;
+  /** A render for the outbox waiting for its turn; it renders whatever `latest` is by then. */
+  pendingOffer: Promise<void> | null;
 }
 
 interface Edit<Message> {
@@ -89,6 +95,8 @@ interface Edit<Message> {
 }
 
 const SUMMARY_KEY = 'summary#0';
+/** As the outbox's own default interval between two edits of one message. */
+const DEFAULT_RENDER_GAP_MS = 1_000;
 /** Posting a run is one message per part; this only bounds the loop if something keeps failing silently. */
 const MAX_POSTS_PER_CALL = 10_000;
 
@@ -102,6 +110,7 @@ export class RunPublisher<Message> {
   readonly #outbox: Outbox<Edit<Message>>;
   readonly #runs = new Map<string, Publication<Message>>();
   readonly #cleanups = new Set<Promise<void>>();
+  readonly #renderGapMs: number;
 
   constructor(options: RunPublisherOptions<Message>) {
     this.#db = options.db;
@@ -111,6 +120,7 @@ export class RunPublisher<Message> {
     this.#now = options.now ?? (() => new Date());
     const coordinator = options.coordinator ?? new InProcessCoordinator();
     this.#coordinator = coordinator;
+    this.#renderGapMs = options.intervalMs ?? DEFAULT_RENDER_GAP_MS;
     const platform = this.#port.platform;
     this.#outbox = new Outbox<Edit<Message>>({
       clock: this.#clock,
@@ -137,10 +147,33 @@ export class RunPublisher<Message> {
     const publication = this.#publication(run);
     if (run.revision >= publication.latest.revision) publication.latest = run;
     await this.#load(publication);
+    if (publication.posted && publication.latest.status === 'active') {
+      this.#offerSoon(publication);
+      return noPosts();
+    }
     this.#offerChanges(publication);
     const result = this.#hasMissing(publication) ? await this.#ensurePosted(publication) : noPosts();
+    publication.posted = result.problem === null && !this.#hasMissing(publication);
     if (publication.latest.status !== 'active') this.#forgetWhenSent(publication);
     return result;
+  }
+
+  /**
+   * Renders the run for the outbox now, or once `renderGapMs` has passed since the last time. A message
+   * is edited at most once per interval anyway, so rendering every click of a burst (the whole run, each
+   * part hashed) only made garbage: the renders in between were replaced before they could go out.
+   */
+  #offerSoon(publication: Publication<Message>): void {
+    if (publication.pendingOffer) return;
+    const wait = publication.offeredAt + this.#renderGapMs - this.#clock.now();
+    if (wait <= 0) {
+      this.#offerChanges(publication);
+      return;
+    }
+    publication.pendingOffer = this.#clock.sleep(wait).then(() => {
+      publication.pendingOffer = null;
+      this.#offerChanges(publication);
+    });
   }
 
   /**
@@ -162,9 +195,12 @@ export class RunPublisher<Message> {
         publication.posting ? [publication.posting] : [],
       );
       await Promise.allSettled(posting);
+      await Promise.allSettled([...this.#runs.values()].map((publication) => publication.pendingOffer));
       await this.#outbox.idle();
       await Promise.allSettled([...this.#cleanups]);
-      const busy = [...this.#runs.values()].some((publication) => publication.posting);
+      const busy = [...this.#runs.values()].some(
+        (publication) => publication.posting || publication.pendingOffer,
+      );
       if (!busy && this.#cleanups.size === 0) return;
     }
   }
@@ -180,6 +216,9 @@ export class RunPublisher<Message> {
         loading: null,
         posting: null,
         offered: new Map(),
+        posted: false,
+        offeredAt: Number.NEGATIVE_INFINITY,
+        pendingOffer: null,
       };
       this.#runs.set(run.id, publication);
     }
@@ -233,6 +272,7 @@ export class RunPublisher<Message> {
    * message needs it.
    */
   #offerChanges(publication: Publication<Message>): void {
+    publication.offeredAt = this.#clock.now();
     const rendered = this.#render(publication);
     for (const { key, part, hash } of rendered.parts) {
       const stored = publication.messages?.get(key);
@@ -335,8 +375,13 @@ export class RunPublisher<Message> {
   #forgetWhenSent(publication: Publication<Message>): void {
     const cleanup = (async () => {
       if (publication.posting) await publication.posting.catch(() => {});
+      if (publication.pendingOffer) await publication.pendingOffer;
       await this.#outbox.idle();
-      if (this.#runs.get(publication.runId) === publication && !publication.posting) {
+      if (
+        this.#runs.get(publication.runId) === publication &&
+        !publication.posting &&
+        !publication.pendingOffer
+      ) {
         this.#runs.delete(publication.runId);
         this.#outbox.forget(`${publication.runId}/`);
       }
