@@ -140,7 +140,13 @@ export class TimerWorker {
       await giveUp(db, job.key, now, outcome.error);
     } else {
       logger.warn({ timer: job.key, error: outcome.error, attempts: job.attempts }, 'timer job will retry');
-      await retryLater(db, job.key, new Date(now.getTime() + outcome.retryInMs), outcome.error, outcome.payload);
+      await retryLater(
+        db,
+        job.key,
+        new Date(now.getTime() + outcome.retryInMs),
+        outcome.error,
+        outcome.payload,
+      );
     }
     return false;
   }

@@ -14,9 +14,7 @@ export function itemDetailsText(run: RunState, item: ChecklistItem): string {
   const phase = run.checklist.phases.find((candidate) => candidate.key === item.phaseKey);
   const section = phase?.sections.find((candidate) => candidate.key === item.sectionKey);
   const state = itemState(run, item.key);
-  const where = [phase?.title ?? null, section?.title || null]
-    .filter(Boolean)
-    .join(' › ');
+  const where = [phase?.title ?? null, section?.title || null].filter(Boolean).join(' › ');
   const lines = [`${item.ref} ${item.text}`];
   if (where) lines.push(`  in ${where}`);
   lines.push(`  ${item.required ? 'required' : 'optional'} ${item.kind} · ${describeState(state)}`);
