@@ -38,7 +38,7 @@ export interface StartOptions {
 }
 
 /** From the stop signal to exit: interactions in hand get most of it, the timers and pools the rest. */
-const INTERACTIONS_GRACE_MS = 7_000;
+const INTERACTIONS_GRACE_MS = 5_000;
 const TIMERS_GRACE_MS = 1_500;
 
 /** The composition root: config → database → checklists → services → the chat channel; stops cleanly. */
