@@ -21,6 +21,8 @@ export interface ChatContext {
   actor: string;
   /** The platform's id for the person (Slack U…, Discord snowflake, terminal login); defaults to the actor without @. */
   userId?: string;
+  /** The platform's own roles the person holds (Discord role ids), for roles given by those in oncall.yaml. */
+  groups?: readonly string[];
   /** The platform's unique id for this delivery: a retry carries the same one, so it is applied once. */
   idempotencyKey: string | null;
 }
@@ -58,7 +60,10 @@ export interface ChatDeps {
 /** The acting person with the roles the directory gives them on this platform. */
 export function actorOf(deps: ChatDeps, context: ChatContext): Actor {
   const userId = context.userId ?? context.actor.replace(/^@/, '');
-  return { name: context.actor, roles: deps.directory?.rolesOf(context.platform, userId) ?? null };
+  return {
+    name: context.actor,
+    roles: deps.directory?.rolesOf(context.platform, userId, context.groups ?? []) ?? null,
+  };
 }
 
 const quiet = (notice: string): Reply => ({ notice, run: null, previous: null, showAll: false });

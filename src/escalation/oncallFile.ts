@@ -163,8 +163,11 @@ export interface PeopleDirectory {
   severities: Record<Severity, SeverityLevel>;
   /** A run with no progress for this many minutes escalates; null: never. */
   stallMinutes: number | null;
-  /** A person's roles, or null when no people are configured (then nothing is restricted). */
-  rolesOf(platform: string, userId: string): string[] | null;
+  /**
+   * A person's roles, or null when no people or platform roles are configured (then nothing is
+   * restricted). `groups` are the platform's own roles the person holds (Discord role ids).
+   */
+  rolesOf(platform: string, userId: string, groups?: readonly string[]): string[] | null;
   personOf(platform: string, userId: string): Person | null;
 }
 
@@ -237,6 +240,15 @@ export function readOncallFile(text: string): {
   }
   for (const [role, members] of Object.entries(roles)) {
     for (const member of members) {
+      if (member.startsWith(DISCORD_ROLE_PREFIX)) {
+        if (!SNOWFLAKE.test(member.slice(DISCORD_ROLE_PREFIX.length))) {
+          problems.push({
+            line: lineOf(['roles', role]),
+            message: `roles.${role}: “${member}” needs a Discord role id, e.g. "discord-role:123456789012345678"`,
+          });
+        }
+        continue;
+      }
       if (!people[member]) {
         problems.push({
           line: lineOf(['roles', role]),
@@ -347,6 +359,10 @@ function readEscalation(data: z.infer<typeof oncallSchema>, report: Report): Esc
   return { rotations, policies, severities, stallMinutes: data.stall_minutes ?? null };
 }
 
+/** A role member that is not a person: everyone holding this Discord role in the server has the role. */
+const DISCORD_ROLE_PREFIX = 'discord-role:';
+const SNOWFLAKE = /^\d{17,20}$/;
+
 function buildDirectory(
   people: Person[],
   roles: Record<string, string[]>,
@@ -369,12 +385,15 @@ function buildDirectory(
     raw,
     ...escalation,
     personOf,
-    rolesOf(platform, userId) {
-      if (people.length === 0) return null;
+    rolesOf(platform, userId, groups = []) {
+      const byPlatformRole = Object.values(roles).some((members) =>
+        members.some((member) => member.startsWith(DISCORD_ROLE_PREFIX)),
+      );
+      if (people.length === 0 && !byPlatformRole) return null;
       const person = personOf(platform, userId);
-      if (!person) return [];
+      const held = new Set(platform === 'discord' ? groups.map((id) => `${DISCORD_ROLE_PREFIX}${id}`) : []);
       return Object.entries(roles)
-        .filter(([, members]) => members.includes(person.key))
+        .filter(([, members]) => members.some((member) => member === person?.key || held.has(member)))
         .map(([role]) => role);
     },
   };

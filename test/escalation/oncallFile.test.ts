@@ -7,6 +7,27 @@ function change(from: string, to: string): string {
   return ONCALL_YAML.replace(from, to);
 }
 
+describe('oncall.yaml: roles held through a Discord server role', () => {
+  it('gives the role to whoever holds the Discord role, on Discord only', () => {
+    const { directory, problems } = readOncallFile(
+      change('engineering-lead: [ana]', 'engineering-lead: [ana, "discord-role:2000000000000000001"]'),
+    );
+    expect(problems).toEqual([]);
+    expect(directory?.rolesOf('discord', '999', ['2000000000000000001'])).toEqual(['engineering-lead']);
+    expect(directory?.rolesOf('discord', '999', ['2000000000000000002'])).toEqual([]);
+    expect(directory?.rolesOf('slack', 'U999', ['2000000000000000001'])).toEqual([]);
+  });
+
+  it('restricts by Discord roles alone, with no people listed', () => {
+    const { directory, problems } = readOncallFile(
+      'roles:\n  engineering-lead: ["discord-role:2000000000000000001"]\n',
+    );
+    expect(problems).toEqual([]);
+    expect(directory?.rolesOf('discord', '999', [])).toEqual([]);
+    expect(directory?.rolesOf('discord', '999', ['2000000000000000001'])).toEqual(['engineering-lead']);
+  });
+});
+
 describe('oncall.yaml: rotations, policies, severities', () => {
   it('parses a good file', () => {
     const { directory, problems } = readOncallFile(ONCALL_YAML);
@@ -69,6 +90,12 @@ describe('oncall.yaml: rotations, policies, severities', () => {
       change('members: [ana, bo, carol]', 'members: [ana, bo, zed]'),
       'members: [ana, bo, zed]',
       'rotations.primary.members.2: names “zed”, who is not under people',
+    ],
+    [
+      'a Discord role member without a role id',
+      change('engineering-lead: [ana]', 'engineering-lead: [ana, "discord-role:leads"]'),
+      'engineering-lead: [ana, "discord-role:leads"]',
+      'roles.engineering-lead: “discord-role:leads” needs a Discord role id',
     ],
     [
       'a member in a block list',

@@ -77,10 +77,19 @@ function contextOf(interaction: Interaction): ChatContext {
     platform: DISCORD_PLATFORM,
     channelId: runChannelOf(interaction),
     actor: `@${interaction.user.username || interaction.user.id}`,
-    // Roles from oncall.yaml are looked up by the Discord user id.
+    // Roles from oncall.yaml are looked up by the Discord user id, and by the server roles they hold.
     userId: interaction.user.id,
+    groups: serverRolesOf(interaction),
     idempotencyKey: `discord:${interaction.id}`,
   };
+}
+
+/** The ids of the server roles the person holds; none in a DM. */
+function serverRolesOf(interaction: Interaction): string[] {
+  const roles = interaction.member?.roles;
+  if (!roles) return [];
+  // A cached member carries a role manager; an uncached one the raw list of ids.
+  return Array.isArray(roles) ? roles : [...roles.cache.keys()];
 }
 
 async function onAutocomplete(env: InteractionEnv, interaction: AutocompleteInteraction): Promise<void> {

@@ -10,6 +10,9 @@ const library = buildLibrary([
   { path: 'checklists/demo.md', source: readFileSync('checklists/demo.md', 'utf8') },
 ]);
 const NO_THREADS = '1400000000000000099';
+/** A Discord server role whose holders are engineering leads, whoever they are. */
+const LEADS_ROLE = '2000000000000000001';
+const CY = { id: '1500000000000000003', username: 'cy', roles: [LEADS_ROLE] };
 
 let database: TestDatabase;
 let discord: DiscordHarness;
@@ -22,7 +25,7 @@ beforeAll(async () => {
       `  ana: { name: Ana, discord: "${USERS.ana.id}" }`,
       `  bo: { name: Bo, discord: "${USERS.bo.id}" }`,
       'roles:',
-      '  engineering-lead: [ana]',
+      `  engineering-lead: [ana, "discord-role:${LEADS_ROLE}"]`,
     ].join('\n'),
   );
   expect(problems).toEqual([]);
@@ -101,6 +104,21 @@ describe('Discord safety', () => {
     expect(after.edits).toBe(edits);
     expect(after.content).toBe(content);
     expect(discord.shown(channel).summary.content).toContain('0/11 resolved');
+  });
+
+  it('lets someone sign off through a Discord role that oncall.yaml gives the sign-off role', async () => {
+    const channel = '1400000000000000021';
+    const { sections } = await startIn(channel);
+    const picked = await discord.fake.select(CY, sectionWith(sections, '3.4'), 'sc:pick', [
+      optionFor(sectionWith(sections, '3.4'), 'sc:pick', '3.4'),
+    ]);
+    await discord.adapter.idle();
+    const panel = discord.fake.interaction(picked.id).original as FakeMessage;
+    await discord.fake.click(CY, panel, '✍️ Sign off');
+    await discord.adapter.idle();
+    expect(lineOf(sectionWith(discord.shown(channel).sections, '3.4'), '3.4')).toContain('signed by @\u200bcy');
+    // Cy is in no people list: the role alone let them.
+    expect(discord.shown(channel).summary.content).toContain('1/11 resolved');
   });
 
   it('never pings: @everyone and a mention in a skip reason reach nobody', async () => {

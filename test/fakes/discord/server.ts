@@ -18,6 +18,8 @@ export type Json = Record<string, unknown>;
 export interface FakeUser {
   id: string;
   username: string;
+  /** The server roles the person holds, by id. */
+  roles?: readonly string[];
 }
 
 export interface FakeMessage {
@@ -320,7 +322,7 @@ export class FakeDiscord {
       },
       member: {
         user: userJson(user),
-        roles: [],
+        roles: [...(user.roles ?? [])],
         permissions: '0',
         joined_at: new Date(0).toISOString(),
         deaf: false,
