@@ -116,7 +116,9 @@ describe('Discord safety', () => {
     const panel = discord.fake.interaction(picked.id).original as FakeMessage;
     await discord.fake.click(CY, panel, '✍️ Sign off');
     await discord.adapter.idle();
-    expect(lineOf(sectionWith(discord.shown(channel).sections, '3.4'), '3.4')).toContain('signed by @\u200bcy');
+    expect(lineOf(sectionWith(discord.shown(channel).sections, '3.4'), '3.4')).toContain(
+      'signed by @\u200bcy',
+    );
     // Cy is in no people list: the role alone let them.
     expect(discord.shown(channel).summary.content).toContain('1/11 resolved');
   });
