@@ -20,12 +20,12 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { type FakeEphemeral, FakeSlack, type RecordedCall } from '../test/fakes/slack/server.js';
 import { type FakeUser, SlackWorkspace, signRequest } from '../test/fakes/slack/workspace.js';
+import { freePort } from '../test/support/builtProduct.js';
 import { clickBody, clickSequence, type PreparedClick, tickableItems } from './support/clicks.js';
 import { type BenchDatabase, createBenchDatabase } from './support/database.js';
 import { openFloor } from './support/floor.js';
 import { type Answer, runOpenLoop } from './support/openLoop.js';
 import {
-  freePort,
   residentMb,
   type Shipcheck,
   sleep,

@@ -8,15 +8,9 @@
  *   node --import tsx bench/startup.ts        (build first: npm run -s build)
  */
 import { performance } from 'node:perf_hooks';
+import { freePort } from '../test/support/builtProduct.js';
 import { createBenchDatabase } from './support/database.js';
-import {
-  freePort,
-  residentMb,
-  sleep,
-  spawnShipcheck,
-  stopShipcheck,
-  waitForOk,
-} from './support/processes.js';
+import { residentMb, sleep, spawnShipcheck, stopShipcheck, waitForOk } from './support/processes.js';
 import { progress, writeResult } from './support/results.js';
 import { median, round } from './support/stats.js';
 

@@ -5,10 +5,7 @@ import { createDiscordAdapter } from './chat/discord/app.js';
 import { discordNotifier } from './chat/discord/notifier.js';
 import type { ChatDeps } from './chat/handle.js';
 import { sharedThroughRedis } from './chat/replicas.js';
-import type { RunPublisher } from './chat/runPublisher.js';
-import type { SlackApi } from './chat/slack/api.js';
 import { createSlackAdapter, SLACK_EVENTS_PATH, type SlackAdapter } from './chat/slack/app.js';
-import type { SlackMessage } from './chat/slack/blocks.js';
 import { slackNotifier } from './chat/slack/notifier.js';
 import { runTerminal } from './chat/terminal/terminal.js';
 import { createCheckExecutor } from './checks/executor.js';
@@ -57,8 +54,8 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
   const database = await openDatabase(config.database);
   let web: Web | null = null;
   let redis: Redis | null = null;
-  let slackApi: SlackApi | null = null;
-  let slackPublisher: RunPublisher<SlackMessage> | null = null;
+  // Made inside runSlack; the notifiers and the timers' redraws reach it through this once it exists.
+  let slack: SlackAdapter | null = null;
   try {
     await migrateDatabase(database);
     const library = await loadChecklists(config.checklistsDir);
@@ -98,7 +95,7 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
       ...externalNotifiers(config, logger),
       ...(discord ? [discordNotifier(discord.api)] : []),
       // Slack's client exists once runSlack has made the adapter; a page before that is retried.
-      slackNotifier(() => slackApi),
+      slackNotifier(() => slack?.api ?? null),
     ];
     const timers = new TimerWorker({
       db: database.db,
@@ -112,7 +109,7 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
         onChanged: (run) => {
           const publisher =
             run.platform === 'slack'
-              ? slackPublisher
+              ? slack?.publisher
               : run.platform === 'discord'
                 ? discord?.publisher
                 : null;
@@ -132,8 +129,7 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
       if (discord) await discord.start();
       if (config.slack) {
         await runSlack(options, stop, deps, database, web, redis, (adapter) => {
-          slackApi = adapter.api;
-          slackPublisher = adapter.publisher;
+          slack = adapter;
           chatConnections.set('slack', () => adapter.connectionProblem());
         });
         return;

@@ -55,7 +55,7 @@ export function createMetrics(options: { activeRuns?: () => Promise<number> } = 
     }),
     commandSeconds: new Histogram({
       name: 'shipcheck_command_seconds',
-      help: 'From receipt of a chat command to its outcome being committed',
+      help: 'Handling a chat command, typed or clicked: from the start of its handling to its reply (a change is committed by then)',
       labelNames: ['platform'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],

@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../support/builtProduct.js';
 import { createTestDatabase, preparePgliteDir, type TestDatabase } from '../support/db.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const embedded = !process.env.DATABASE_URL;
 
 interface Result {

@@ -1,23 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, freePort } from '../support/builtProduct.js';
 import { createTestDatabase, preparePgliteDir, type TestDatabase } from '../support/db.js';
-
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-
-/** A port nothing listens on right now (PORT must be 1–65535, so the CLI cannot be given 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('shipcheck start serves the run pages beside the terminal channel', () => {
   let env: Record<string, string>;

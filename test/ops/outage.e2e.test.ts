@@ -22,6 +22,15 @@ async function ready(product: RunningProduct): Promise<{ status: number; text: s
   return { status: response.status, text: await response.text() };
 }
 
+/** Waits (bounded) until /health/ready answers 200 again. */
+async function readyAgain(product: RunningProduct): Promise<void> {
+  await eventually(
+    'readiness to come back',
+    async () => ((await ready(product)).status === 200 ? true : undefined),
+    30_000,
+  );
+}
+
 function sectionShowing(fake: FakeSlack, channel: string, ref: string): FakeMessage | undefined {
   const summary = fake.messages(channel)[0];
   if (!summary) return undefined;
@@ -94,11 +103,7 @@ describe.skipIf(!databaseUrl)(
       expect(product.child.exitCode).toBeNull();
 
       await proxy.up();
-      await eventually(
-        'readiness to come back',
-        async () => ((await ready(product as RunningProduct)).status === 200 ? true : undefined),
-        30_000,
-      );
+      await readyAgain(product);
       // The same click again, as the person would: now it counts.
       await tickAndSee(fake, workspace, channel, '1.2');
       expect(itemLineOf(sectionShowing(fake, channel, '1.1'), '1.1')).toContain('@bo');
@@ -149,11 +154,7 @@ describe.skipIf(!databaseUrl || !redisUrl)(
       expect(product.child.exitCode).toBeNull();
 
       await proxy.up();
-      await eventually(
-        'readiness to come back',
-        async () => ((await ready(product as RunningProduct)).status === 200 ? true : undefined),
-        30_000,
-      );
+      await readyAgain(product);
       await tickAndSee(fake, workspace, channel, '1.3');
       expect(product.log()).not.toContain('"level":60');
     });

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadChecklists } from '../../src/loadChecklists.js';
 import { RunService } from '../../src/runs/service.js';
 import { USERS } from '../chat/slack/harness.js';
-import { type FakeMessage, FakeSlack } from '../fakes/slack/server.js';
+import type { FakeMessage } from '../fakes/slack/server.js';
 import { itemLineOf } from '../fakes/slack/workspace.js';
-import {
-  eventually,
-  type ProductStore,
-  productStore,
-  type RunningProduct,
-  startSlackProduct,
-} from '../support/product.js';
+import { eventually, useSlackProduct } from '../support/product.js';
 
 const CHANNEL = 'C0SIGTERM';
 const CLICKS = 60;
@@ -23,24 +17,11 @@ const TIERS = {
 };
 
 describe('SIGTERM during a burst of clicks', () => {
-  const fake = new FakeSlack({ tiers: TIERS });
-  let store: ProductStore;
-  let product: RunningProduct | null = null;
-
-  beforeAll(async () => {
-    await fake.start();
-    store = await productStore();
-  });
-  afterAll(async () => {
-    product?.kill();
-    await fake.close();
-    await store?.dispose();
-  });
+  const slack = useSlackProduct({ tiers: TIERS });
+  const { fake } = slack;
 
   it('exits 0 within ten seconds, and every acknowledged click is in the run', async () => {
-    const started = await startSlackProduct(fake, store.env);
-    product = started.product;
-    const { workspace } = started;
+    const { product, workspace } = await slack.start();
     expect((await workspace.slash(USERS.ana, CHANNEL, 'start backend-api-deploy v7')).status).toBe(200);
 
     const checklist = (await loadChecklists('checklists')).find('backend-api-deploy');
@@ -98,7 +79,7 @@ describe('SIGTERM during a burst of clicks', () => {
     expect(running.log()).toContain('stopping: finishing the interactions in hand');
 
     // What the database holds once the process is gone: every acknowledged click, done by its clicker.
-    await store.read(async (handle) => {
+    await slack.store().read(async (handle) => {
       const runs = new RunService(handle.db);
       const run = await runs.activeRun('slack', CHANNEL);
       if (!run) throw new Error('the run is not in the database');

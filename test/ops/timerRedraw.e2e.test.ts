@@ -1,38 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { USERS } from '../chat/slack/harness.js';
-import { FakeSlack } from '../fakes/slack/server.js';
 import { shownText } from '../fakes/slack/workspace.js';
-import {
-  eventually,
-  type ProductStore,
-  productStore,
-  type RunningProduct,
-  startSlackProduct,
-} from '../support/product.js';
+import { eventually, useSlackProduct } from '../support/product.js';
 
 /**
  * Changes nobody clicked: the escalation timer records a page, and the run's summary in the channel
  * shows it without waiting for the next click.
  */
 describe('a run changed by a timer', () => {
-  const fake = new FakeSlack();
-  let store: ProductStore;
-  let product: RunningProduct | null = null;
-
-  beforeAll(async () => {
-    await fake.start();
-    store = await productStore();
-  });
-  afterAll(async () => {
-    product?.kill();
-    await fake.close();
-    await store?.dispose();
-  });
+  const slack = useSlackProduct();
+  const { fake } = slack;
 
   it('is redrawn in the channel by itself', async () => {
-    const started = await startSlackProduct(fake, store.env);
-    product = started.product;
-    const { workspace } = started;
+    const { workspace } = await slack.start();
     const channel = 'C0TIMERS';
     expect((await workspace.slash(USERS.ana, channel, 'start demo v8')).status).toBe(200);
     await eventually('the run to be posted', () => fake.messages(channel)[0]);

@@ -1,12 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunService } from '../../src/runs/service.js';
+import { CLI } from '../support/builtProduct.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { library, type } from './drive.js';
-
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 function run(
   args: string[],

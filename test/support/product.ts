@@ -1,25 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
-import type { FakeSlack } from '../fakes/slack/server.js';
+import { FakeSlack, type FakeSlackOptions } from '../fakes/slack/server.js';
 import { SlackWorkspace } from '../fakes/slack/workspace.js';
+import { CLI, freePort } from './builtProduct.js';
 import { createTestDatabase, preparePgliteDir } from './db.js';
 
 /** The built entry point, as `npm start` runs it. */
-export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RunningProduct {
   child: ChildProcess;
@@ -148,6 +136,38 @@ export async function productStore(): Promise<ProductStore> {
     },
     async dispose() {
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * For a describe block: a fake Slack and a store made before its tests and cleaned up after them, with
+ * the product started on demand (and killed afterwards, whatever the test did).
+ */
+export function useSlackProduct(options: FakeSlackOptions = {}) {
+  const fake = new FakeSlack(options);
+  let store: ProductStore | null = null;
+  let product: RunningProduct | null = null;
+  beforeAll(async () => {
+    await fake.start();
+    store = await productStore();
+  });
+  afterAll(async () => {
+    product?.kill();
+    await fake.close();
+    await store?.dispose();
+  });
+  const storeOf = (): ProductStore => {
+    if (!store) throw new Error('the store is made in beforeAll');
+    return store;
+  };
+  return {
+    fake,
+    store: storeOf,
+    async start(): Promise<{ product: RunningProduct; workspace: SlackWorkspace }> {
+      const started = await startSlackProduct(fake, storeOf().env);
+      product = started.product;
+      return started;
     },
   };
 }

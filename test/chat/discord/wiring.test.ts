@@ -9,8 +9,9 @@ import { loadConfig } from '../../../src/config.js';
 import { startShipcheck } from '../../../src/main.js';
 import { renderPreview } from '../../../src/preview.js';
 import { FakeDiscord } from '../../fakes/discord/server.js';
+import { freePort } from '../../support/builtProduct.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { freePort } from '../../support/product.js';
+
 import { CHANNEL, type DiscordHarness, startDiscordHarness, USERS } from './harness.js';
 
 const DEMO = 'checklists/demo.md';

@@ -1,14 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../../fakes/slack/server.js';
 import { SlackWorkspace, shownText } from '../../fakes/slack/workspace.js';
+import { CLI, freePort } from '../../support/builtProduct.js';
 import { createTestDatabase, preparePgliteDir, type TestDatabase } from '../../support/db.js';
-import { freePort } from '../../support/product.js';
+
 import { USERS } from './harness.js';
 
-const CLI = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
 const SECRET = 'e2e-signing-secret-0123456789abcdef';
 
 /** Resolves with everything written so far once `text` appears on the stream; fails after a bound. */
