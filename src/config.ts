@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
+import { parseDeniedNetworks } from './checks/guard.js';
 import { UserError } from './errors.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -99,6 +100,20 @@ const environmentSchema = z.object({
       .default(5000),
   ),
   SHIPCHECK_ALLOW_HOSTS: z.preprocess(emptyAsUnset, z.string().default('')),
+  SHIPCHECK_CHECK_DENY: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .default('')
+      .superRefine((text, context) => {
+        const parsed = parseDeniedNetworks(text);
+        if (!parsed.ok)
+          context.addIssue({
+            code: 'custom',
+            message: `has "${parsed.entry}", which is not a range like 10.0.0.0/8 nor one of: loopback, private`,
+          });
+      }),
+  ),
   PAGERDUTY_ROUTING_KEY: z.preprocess(
     emptyAsUnset,
     z.string().trim().min(8, 'must be an Events API v2 integration key').optional(),
@@ -207,6 +222,8 @@ export interface Config {
     timeoutMs: number;
     /** Link-local or metadata host names a check may still reach (normally none). */
     allowedHosts: string[];
+    /** Ranges checks may not reach, besides link-local and metadata (SHIPCHECK_CHECK_DENY). */
+    deniedNetworks: string[];
   };
   paging: {
     pagerDuty: { routingKey: string; url: string } | null;
@@ -279,6 +296,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       allowedHosts: env.SHIPCHECK_ALLOW_HOSTS.split(',')
         .map((host) => host.trim())
         .filter(Boolean),
+      deniedNetworks: (() => {
+        const parsed = parseDeniedNetworks(env.SHIPCHECK_CHECK_DENY);
+        return parsed.ok ? parsed.denied : [];
+      })(),
     },
     paging: {
       pagerDuty: env.PAGERDUTY_ROUTING_KEY

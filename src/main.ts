@@ -8,7 +8,9 @@ import { sharedThroughRedis } from './chat/replicas.js';
 import { createSlackAdapter, SLACK_EVENTS_PATH, type SlackAdapter } from './chat/slack/app.js';
 import { slackNotifier } from './chat/slack/notifier.js';
 import { runTerminal } from './chat/terminal/terminal.js';
+import { checkVariablesFrom } from './checklist/checkVariables.js';
 import { createCheckExecutor } from './checks/executor.js';
+import { ownEndpointsFrom } from './checks/ownEndpoints.js';
 import type { Config } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -74,7 +76,15 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
     const chatConnections = new Map<string, () => string | null>();
     if (web) addOpsRoutes(web, database, redis, metrics, chatConnections);
     const history = new RunHistory(database.db, library);
-    const checks = createCheckExecutor({ env: environmentForChecks(process.env), metrics, ...config.checks });
+    const checks = createCheckExecutor({
+      env: checkVariablesFrom(process.env),
+      metrics,
+      ...config.checks,
+      ownEndpoints: ownEndpointsFrom({
+        databaseUrl: config.database.kind === 'postgres' ? config.database.url : null,
+        redisUrl: config.redisUrl,
+      }),
+    });
     const deps = { runs, library, directory, history, links: web?.links, checks, metrics };
     // Made before the notifiers, which page Discord runs through its REST client; connected below.
     const discord = config.discord
@@ -161,23 +171,6 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
     redis?.disconnect();
     await database.close();
   }
-}
-
-/** Shipcheck's own credentials: no checklist may put them into a check's target. */
-const OWN_SECRETS = [
-  'SLACK_BOT_TOKEN',
-  'SLACK_APP_TOKEN',
-  'SLACK_SIGNING_SECRET',
-  'DISCORD_TOKEN',
-  'SHIPCHECK_LINK_SECRET',
-  'SHIPCHECK_WEBHOOK_SECRET',
-  'PAGERDUTY_ROUTING_KEY',
-];
-
-function environmentForChecks(environment: NodeJS.ProcessEnv): Record<string, string | undefined> {
-  const visible = { ...environment };
-  for (const name of OWN_SECRETS) delete visible[name];
-  return visible;
 }
 
 /** /health/ready (database, and Redis when configured) and /metrics beside the run pages. */

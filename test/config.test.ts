@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: '0.0.0.0',
       web: { enabled: true, publicUrl: null, linkSecret: null },
-      checks: { timeoutMs: 5000, allowedHosts: [] },
+      checks: { timeoutMs: 5000, allowedHosts: [], deniedNetworks: [] },
       paging: { pagerDuty: null, webhook: null },
     });
   });
@@ -43,6 +43,13 @@ describe('loadConfig', () => {
       webhook: { url: 'https://hooks.example.com/pages', secret: 'a-long-enough-secret' },
     });
     expect(config.checks.allowedHosts).toEqual(['metadata.internal', 'other.local']);
+    expect(loadConfig({ SHIPCHECK_CHECK_DENY: ' private, 192.0.2.0/24 ' }).checks.deniedNetworks).toEqual([
+      'private',
+      '192.0.2.0/24',
+    ]);
+    expect(configError({ SHIPCHECK_CHECK_DENY: 'private,10.0.0.0/33' }).message).toContain(
+      'SHIPCHECK_CHECK_DENY has "10.0.0.0/33", which is not a range like 10.0.0.0/8 nor one of: loopback, private',
+    );
     expect(configError({ SHIPCHECK_WEBHOOK_URL: 'https://hooks.example.com/x' }).message).toContain(
       'SHIPCHECK_WEBHOOK_SECRET must be set with SHIPCHECK_WEBHOOK_URL',
     );

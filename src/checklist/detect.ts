@@ -4,7 +4,7 @@ import type { CheckSpec, ItemCheck } from './types.js';
  * Finds an automatable check in an item's text or in the code next to it: `GET https://…/health`,
  * `curl -s URL | jq '.status'`, `curl -I URL`, `redis-cli -u $REDIS_URL ping`, `wscat -c wss://…`,
  * `psql … -c "SELECT …"`. Placeholder hosts (`your-app.railway.app`) become `${APP_HOST}` and shell
- * variables (`$REDIS_URL`) become `${REDIS_URL}`: the front matter or the environment fills them.
+ * variables (`$REDIS_URL`) become `${REDIS_URL}`: the front matter or a SHIPCHECK_VAR_ variable fills them.
  */
 
 const PLACEHOLDER_HOST =

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { lineOfPath } from '../yaml/keyLines.js';
+import { howToSet } from './checkVariables.js';
 import { detectCheck, variablesIn } from './detect.js';
 import {
   CONTACTS_HEADING,
@@ -630,7 +631,7 @@ function warningsFor(checklist: Checklist): ChecklistProblem[] {
         line: item.line,
         severity: 'warning',
         message: `item ${item.ref} checks a target that needs \${${variable}}, which the front matter does not set`,
-        hint: `add it under variables:, or set ${variable} in the environment before running checks`,
+        hint: howToSet([variable]),
       });
     }
   }

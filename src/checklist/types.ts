@@ -67,7 +67,7 @@ export interface ItemCheck {
   name: string | null;
   /** The command or line it was detected from. */
   detectedFrom: string | null;
-  /** Variables the spec needs: from the front matter, else the environment. */
+  /** Variables the spec needs: from the front matter, else SHIPCHECK_VAR_<NAME>. */
   variables: string[];
   /** Run again by itself: every N minutes from the run's start, for M minutes (null: until the run ends). */
   repeat?: { everyMinutes: number; forMinutes: number | null };
@@ -174,7 +174,7 @@ export interface Checklist {
   items: ChecklistItem[];
   /** Text outside any section (the preamble under the title), kept as Markdown. */
   notes: string[];
-  /** Variable name → value from the front matter (null: must come from the environment). */
+  /** Variable name → value from the front matter (null: must come from SHIPCHECK_VAR_<NAME>). */
   variables: Record<string, string | null>;
   rollbackCriteria: RollbackCriterion[];
   /** The escalation path the file describes, as a suggestion for oncall.yaml. */

@@ -51,7 +51,7 @@ export async function checkHttp(spec: HttpSpec, context: KindContext): Promise<C
           return fail(`more than ${MAX_REDIRECTS} redirects`, String(response.statusCode), elapsed());
         }
         url = new URL(redirectTo, url);
-        const refused = await guardHost(url.hostname, context.allowedHosts, context.signal);
+        const refused = await guardHost(url.hostname, context.policy, context.signal);
         if (refused) return fail(`redirected to ${url.host}, which is ${refused}`, null, elapsed());
         continue;
       }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { CheckSpec } from '../checklist/types.js';
 import { describeError, hostPortOf, snippet, stopwatch } from './describe.js';
+import { vetDriverTarget } from './driverConnect.js';
 import { abortable } from './guard.js';
 import { compareWithTarget, parseNumber } from './target.js';
 import type { CheckResult, KindContext } from './types.js';
@@ -23,11 +24,18 @@ export async function checkPostgres(spec: PostgresSpec, context: KindContext): P
       detail: 'refused: a check may only read; start the query with SELECT, SHOW or WITH',
     };
   }
-  if (!/^postgres(ql)?:\/\//i.test(spec.url)) {
-    return { ok: false, value: null, latencyMs: 0, detail: 'the target is not a postgres:// URL' };
-  }
+  const connection = await vetDriverTarget('postgres', spec.url, context);
+  if (!connection.ok) return { ok: false, value: null, latencyMs: 0, detail: connection.detail };
+  const { target, address } = connection;
+  // Every option explicit, so nothing comes from the URL's extras or from Shipcheck's own PG* environment.
   const client = new pg.Client({
-    connectionString: spec.url,
+    host: address,
+    port: target.port,
+    user: target.user ?? 'postgres',
+    database: target.database ?? target.user ?? 'postgres',
+    // A function, because pg falls back to PGPASSWORD for an empty string.
+    password: () => target.password ?? '',
+    ssl: target.tls ? { servername: target.host, rejectUnauthorized: target.verifyTls } : false,
     connectionTimeoutMillis: Math.max(1, Math.round(context.remainingMs())),
     application_name: 'shipcheck-check',
   });

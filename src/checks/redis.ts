@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { CheckSpec } from '../checklist/types.js';
 import { describeError, hostPortOf, snippet, stopwatch } from './describe.js';
+import { vetDriverTarget } from './driverConnect.js';
 import { abortable } from './guard.js';
 import { compareWithTarget, parseNumber } from './target.js';
 import type { CheckResult, KindContext } from './types.js';
@@ -34,10 +35,17 @@ const SECTIONS = new Set([
  * retries, no offline queue.
  */
 export async function checkRedis(spec: RedisSpec, context: KindContext): Promise<CheckResult> {
-  if (!/^rediss?:\/\//i.test(spec.url)) {
-    return { ok: false, value: null, latencyMs: 0, detail: 'the target is not a redis:// or rediss:// URL' };
-  }
-  const client = new Redis(spec.url, {
+  const connection = await vetDriverTarget('redis', spec.url, context);
+  if (!connection.ok) return { ok: false, value: null, latencyMs: 0, detail: connection.detail };
+  const { target, address } = connection;
+  // Options, not the URL: ioredis would take a host, sentinels or cluster nodes from its query.
+  const client = new Redis({
+    host: address,
+    port: target.port,
+    ...(target.user ? { username: target.user } : {}),
+    ...(target.password ? { password: target.password } : {}),
+    db: target.database ? Number(target.database) : 0,
+    ...(target.tls ? { tls: { servername: target.host } } : {}),
     lazyConnect: true,
     connectTimeout: Math.max(1, Math.round(context.remainingMs())),
     commandTimeout: Math.max(1, Math.round(context.remainingMs())),

@@ -1,3 +1,4 @@
+import { howToSet } from '../checklist/checkVariables.js';
 import type { CheckSpec } from '../checklist/types.js';
 import type { CheckContext, CheckResult } from './types.js';
 
@@ -9,7 +10,7 @@ const MAX_DEPTH = 5;
 
 /**
  * Fills the `${NAME}` placeholders in every string of a spec: from the checklist's variables first
- * (null there means "from the environment"), then from the environment. A name set nowhere gives a
+ * (null there means "from the operator"), then from the operator's SHIPCHECK_VAR_* variables. A name set nowhere gives a
  * failed result that says where to set it, so no check ever runs against a half-filled target.
  */
 export function resolveSpec(spec: CheckSpec, context: Pick<CheckContext, 'variables' | 'env'>): Resolution {
@@ -48,7 +49,7 @@ export function resolveSpec(spec: CheckSpec, context: Pick<CheckContext, 'variab
         ok: false,
         value: null,
         latencyMs: 0,
-        detail: `${names} ${verb} not set: add ${missing.length === 1 ? 'it' : 'them'} to the checklist's variables or the environment`,
+        detail: `${names} ${verb} not set: ${howToSet(missing)}`,
       },
     };
   }

@@ -1,7 +1,7 @@
 import type { CheckSpec } from '../checklist/types.js';
 import { describeError, stopwatch } from './describe.js';
 import { checkDns } from './dns.js';
-import { guardedLookup, guardHost } from './guard.js';
+import { guardedLookup, guardHost, networkPolicy } from './guard.js';
 import { checkHttp } from './http.js';
 import { createMasker, type Masker } from './mask.js';
 import { checkPostgres } from './postgres.js';
@@ -32,19 +32,25 @@ export async function runCheck(spec: CheckSpec, context: CheckContext): Promise<
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = context.signal ? AbortSignal.any([deadline, context.signal]) : deadline;
     const started = performance.now();
+    const policy = networkPolicy({
+      allowedHosts: context.allowedHosts,
+      denied: context.deniedNetworks ?? [],
+      ...(context.resolve ? { resolve: context.resolve } : {}),
+    });
     const kindContext: KindContext = {
       signal,
       timeoutMs,
       remainingMs: () => Math.max(1, timeoutMs - (performance.now() - started)),
-      allowedHosts: context.allowedHosts,
-      lookup: guardedLookup(context.allowedHosts),
+      policy,
+      ownEndpoints: context.ownEndpoints ?? [],
+      lookup: guardedLookup(policy),
     };
 
     const result = await untilAborted(
       (async () => {
         const host = hostOf(resolved);
         if (host) {
-          const refused = await guardHost(host, context.allowedHosts, signal);
+          const refused = await guardHost(host, policy, signal);
           if (refused) return failed(refused, elapsed());
         }
         // Out of time while resolving the name: the race below has already answered.
@@ -114,10 +120,15 @@ function dispatch(spec: CheckSpec, context: KindContext): Promise<CheckResult> {
   }
 }
 
-/** The host a check connects to; null for DNS (it only asks the resolver) or when there is none to guard. */
+/**
+ * The host a socket-based check connects to, refused early with a clear sentence; null for DNS (it only
+ * asks the resolver) and for the database drivers, which parse and vet their own URLs.
+ */
 function hostOf(spec: CheckSpec): string | null {
   switch (spec.kind) {
     case 'dns':
+    case 'postgres':
+    case 'redis':
       return null;
     case 'tls':
       return spec.host;

@@ -1,3 +1,7 @@
+import type { LookupFunction } from 'node:net';
+import type { NetworkPolicy, Resolver } from './guard.js';
+import type { OwnEndpoint } from './ownEndpoints.js';
+
 /** What the checks runner gives back for one check, and what it needs to run one. */
 
 export interface CheckResult {
@@ -17,6 +21,12 @@ export interface CheckContext {
   timeoutMs: number;
   /** Host names allowed even though they are link-local or cloud metadata endpoints. */
   allowedHosts: string[];
+  /** Ranges the operator denies to checks (SHIPCHECK_CHECK_DENY), on top of link-local and metadata. */
+  deniedNetworks?: readonly string[];
+  /** Shipcheck's own database and Redis: never reachable by a check with Shipcheck's login. */
+  ownEndpoints?: readonly OwnEndpoint[];
+  /** How host names are resolved; the system resolver unless a test injects one. */
+  resolve?: Resolver;
   signal?: AbortSignal;
 }
 
@@ -27,7 +37,9 @@ export interface KindContext {
   timeoutMs: number;
   /** Milliseconds left of the budget. */
   remainingMs(): number;
-  allowedHosts: string[];
-  /** A DNS lookup for sockets that refuses link-local and metadata addresses. */
-  lookup: import('node:net').LookupFunction;
+  /** Where this check may connect. */
+  policy: NetworkPolicy;
+  ownEndpoints: readonly OwnEndpoint[];
+  /** A DNS lookup for sockets that connects only to addresses the policy vetted. */
+  lookup: LookupFunction;
 }

@@ -71,7 +71,7 @@ describe('checks detected in the seeds', () => {
         line: 10,
         severity: 'warning',
         message: 'item 1.3 checks a target that needs ${APP_HOST}, which the front matter does not set',
-        hint: 'add it under variables:, or set APP_HOST in the environment before running checks',
+        hint: "give it a value under the checklist's variables:, or set SHIPCHECK_VAR_APP_HOST in Shipcheck's environment",
       },
     ]);
   });

@@ -66,7 +66,7 @@ describe('runChecks', () => {
       detail: 'expected a 2xx status, got 503: {"status":"ok"}',
     });
     expect(results.get('unset')?.detail).toBe(
-      "NOPE is not set: add it to the checklist's variables or the environment",
+      "NOPE is not set: give it a value under the checklist's variables:, or set SHIPCHECK_VAR_NOPE in Shipcheck's environment",
     );
   });
 

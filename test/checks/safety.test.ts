@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guardHost, isRefusedAddress } from '../../src/checks/guard.js';
+import { guardHost, isRefusedAddress, networkPolicy } from '../../src/checks/guard.js';
 import { createMasker, maskText } from '../../src/checks/mask.js';
 import { resolveSpec } from '../../src/checks/resolve.js';
 import { runCheck } from '../../src/checks/runner.js';
@@ -46,7 +46,8 @@ describe('variables', () => {
         ok: false,
         value: null,
         latencyMs: 0,
-        detail: "APP_HOST is not set: add it to the checklist's variables or the environment",
+        detail:
+          "APP_HOST is not set: give it a value under the checklist's variables:, or set SHIPCHECK_VAR_APP_HOST in Shipcheck's environment",
       });
       expect(requests).toBe(0);
       const several = await runCheck(
@@ -54,7 +55,7 @@ describe('variables', () => {
         contextFor(),
       );
       expect(several.detail).toBe(
-        "REDIS_HOST, REDIS_PORT are not set: add them to the checklist's variables or the environment",
+        "REDIS_HOST, REDIS_PORT are not set: give them a value under the checklist's variables:, or set SHIPCHECK_VAR_REDIS_HOST, SHIPCHECK_VAR_REDIS_PORT in Shipcheck's environment",
       );
     } finally {
       await server.close();
@@ -96,7 +97,7 @@ describe('refused targets', () => {
       ok: false,
       value: null,
       detail:
-        'refused: 169.254.169.254 is a link-local or cloud metadata address; add "169.254.169.254" to the allowed hosts to check it',
+        'refused: 169.254.169.254 is a link-local or cloud metadata address; add "169.254.169.254" to SHIPCHECK_ALLOW_HOSTS to check it',
     });
     const byName = await runCheck(
       { kind: 'http', method: 'GET', url: 'http://metadata.google.internal/computeMetadata/v1/' },
@@ -119,9 +120,10 @@ describe('refused targets', () => {
     expect(redis.detail).toMatch(/^refused: 100\.100\.100\.200 is/);
 
     // Allowed by name: no refusal (the guard itself; connecting there is not something a test should do).
-    expect(await guardHost('169.254.169.254', ['169.254.169.254'])).toBeNull();
-    expect(await guardHost('metadata.google.internal', ['Metadata.Google.Internal'])).toBeNull();
-    expect(await guardHost('localhost', [])).toBeNull();
+    const allowing = (...allowedHosts: string[]) => networkPolicy({ allowedHosts });
+    expect(await guardHost('169.254.169.254', allowing('169.254.169.254'))).toBeNull();
+    expect(await guardHost('metadata.google.internal', allowing('Metadata.Google.Internal'))).toBeNull();
+    expect(await guardHost('localhost', allowing())).toBeNull();
   });
 
   it('refuses a redirect to a metadata address even when redirects are followed', async () => {

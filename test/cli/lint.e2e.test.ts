@@ -191,7 +191,7 @@ describe('shipcheck lint, parse and preview (built CLI)', () => {
       );
       expect(index).toBeGreaterThanOrEqual(0);
       expect(lines[index + 1]).toBe(
-        '    hint: add it under variables:, or set APP_HOST in the environment before running checks',
+        "    hint: give it a value under the checklist's variables:, or set SHIPCHECK_VAR_APP_HOST in Shipcheck's environment",
       );
       expect(lines).toContain('good.md: ok · 1 phases · 2 items (1 task, 1 check)');
       expect(lines).toContain(

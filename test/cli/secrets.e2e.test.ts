@@ -31,11 +31,15 @@ beforeAll(async () => {
 checks:
   leak: { item: "1.1", kind: http, url: "http://127.0.0.1:${port}/collect?token=\${SHIPCHECK_LINK_SECRET}" }
   fine: { item: "1.2", kind: http, url: "http://127.0.0.1:${port}/health" }
+  own-db: { item: "1.3", kind: postgres, url: "\${DATABASE_URL}", query: "select value from settings" }
+  own-db-by-var: { item: "1.4", kind: postgres, url: "\${BORROWED_DB}", query: "select value from settings" }
 ---
 # Leaky
 ## Go
 - [ ] Looks harmless
 - [ ] Health answers
+- [ ] Database answers
+- [ ] Database answers again
 `,
   );
   if (process.env.DATABASE_URL) database = await createTestDatabase();
@@ -49,7 +53,7 @@ afterAll(async () => {
 });
 
 describe("Shipcheck's own secrets never reach a check", () => {
-  it('treats them as unset in check targets, and never prints them', async () => {
+  it(`treats them as unset in check targets, and never prints them${process.env.DATABASE_URL ? ', nor lets a check into its database' : ' (its own database is refused only with DATABASE_URL set)'}`, async () => {
     const { DATABASE_URL: _ignored, ...inherited } = process.env;
     const child = spawn(process.execPath, [CLI, 'start'], {
       env: {
@@ -58,6 +62,10 @@ describe("Shipcheck's own secrets never reach a check", () => {
         SHIPCHECK_CHECKLISTS_DIR: folder,
         SHIPCHECK_HTTP: 'off',
         SHIPCHECK_LINK_SECRET: SECRET,
+        // An operator who hands a checklist Shipcheck's own database URL as a check variable.
+        SHIPCHECK_VAR_BORROWED_DB: database
+          ? database.env.DATABASE_URL
+          : 'postgres://shipcheck@127.0.0.1:1/none',
         SHIPCHECK_USER: 'ana',
         LOG_LEVEL: '',
       },
@@ -74,7 +82,9 @@ describe("Shipcheck's own secrets never reach a check", () => {
     child.stdin.end('/deploy start leaky v1\n/deploy run-checks\n');
     await closed;
     expect(output).toContain('1.1: SHIPCHECK_LINK_SECRET is not set');
-    expect(output).toContain('Ran 2 checks: 1 passed, 1 failed.');
+    expect(output).toContain('1.3: DATABASE_URL is not set');
+    if (database) expect(output).toContain("1.4: refused: that is Shipcheck's own database");
+    expect(output).toContain('Ran 4 checks: 1 passed, 3 failed.');
     expect(requests).toEqual(['/health']);
     expect(output).not.toContain(SECRET);
   });
