@@ -2,7 +2,10 @@ import { howToSet } from '../checklist/checkVariables.js';
 import type { CheckSpec } from '../checklist/types.js';
 import type { CheckContext, CheckResult } from './types.js';
 
-export type Resolution = { ok: true; spec: CheckSpec } | { ok: false; result: CheckResult };
+/** `substituted`: every value that filled a placeholder, so the check's output can be masked by value. */
+export type Resolution =
+  | { ok: true; spec: CheckSpec; substituted: string[] }
+  | { ok: false; result: CheckResult };
 
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 /** A variable may itself hold placeholders (`APP_URL: https://${APP_HOST}`); this bounds the nesting. */
@@ -15,6 +18,7 @@ const MAX_DEPTH = 5;
  */
 export function resolveSpec(spec: CheckSpec, context: Pick<CheckContext, 'variables' | 'env'>): Resolution {
   const missing: string[] = [];
+  const substituted = new Set<string>();
   const fill = (text: string, depth = 0): string =>
     text.replace(PLACEHOLDER, (placeholder, name: string) => {
       const value = lookupVariable(name, context);
@@ -22,7 +26,9 @@ export function resolveSpec(spec: CheckSpec, context: Pick<CheckContext, 'variab
         if (!missing.includes(name)) missing.push(name);
         return placeholder;
       }
-      return depth < MAX_DEPTH ? fill(value, depth + 1) : value;
+      const filled = depth < MAX_DEPTH ? fill(value, depth + 1) : value;
+      substituted.add(filled);
+      return filled;
     });
 
   const resolved: Record<string, unknown> = {};
@@ -53,7 +59,7 @@ export function resolveSpec(spec: CheckSpec, context: Pick<CheckContext, 'variab
       },
     };
   }
-  return { ok: true, spec: resolved as CheckSpec };
+  return { ok: true, spec: resolved as CheckSpec, substituted: [...substituted] };
 }
 
 /** The value of one variable, or undefined when neither the checklist nor the environment sets it. */

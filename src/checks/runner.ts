@@ -25,7 +25,7 @@ export async function runCheck(spec: CheckSpec, context: CheckContext): Promise<
     const resolution = resolveSpec(spec, context);
     if (!resolution.ok) return masked(resolution.result, mask);
     const resolved = resolution.spec;
-    mask = createMasker([context.variables, context.env], stringsOf(resolved));
+    mask = createMasker([context.variables, context.env], stringsOf(resolved), resolution.substituted);
 
     const timeoutMs = Math.max(1, Math.round(context.timeoutMs));
     if (context.signal?.aborted) return masked(failed('cancelled before it started', 0), mask);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { CheckSpec } from '../../src/checklist/types.js';
 import { guardHost, isRefusedAddress, networkPolicy } from '../../src/checks/guard.js';
 import { createMasker, maskText } from '../../src/checks/mask.js';
 import { resolveSpec } from '../../src/checks/resolve.js';
@@ -17,6 +18,7 @@ describe('variables', () => {
     expect(resolution).toEqual({
       ok: true,
       spec: { kind: 'http', method: 'GET', url: 'https://api.example.com:8443/health?v=1.2' },
+      substituted: ['api.example.com', '8443', '1.2'],
     });
   });
 
@@ -28,6 +30,7 @@ describe('variables', () => {
     expect(resolution).toEqual({
       ok: true,
       spec: { kind: 'dns', name: 'api.example.com', addresses: ['10.0.0.5'] },
+      substituted: ['example.com', 'api.example.com', '10.0.0.5'],
     });
   });
 
@@ -215,6 +218,52 @@ describe('secrets in details', () => {
         'expected a 2xx status, got 500: invalid request /hook?token=***&v=1: token *** expired',
       );
       expect(JSON.stringify(result)).not.toContain('dt_9f8e7d6c5b');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('masking by value', () => {
+  it('masks what a target echoes back: substituted values, their encodings, and the Basic-auth header', async () => {
+    const password = 'p@ss w/rd!';
+    const dbPass = 'hunter2-ordinary';
+    // The server answers 500 with what it was sent, so the check's detail carries the echo.
+    const server = await startHttp((request, response) => {
+      response.statusCode = 500;
+      response.end(
+        JSON.stringify({ a: request.headers.authorization, u: request.url, h: request.headers['x-db'] }),
+      );
+    });
+    try {
+      const result = await runCheck(
+        {
+          kind: 'http',
+          method: 'GET',
+          url: `http://svc:\${SVC_PW}@127.0.0.1:${server.port}/e?pw=\${DB_PASS}&q=\${ENCODED}`,
+          headers: { 'x-db': '${DB_PASS}' },
+        } as CheckSpec,
+        contextFor({
+          variables: { DB_PASS: null },
+          env: {
+            SVC_PW: encodeURIComponent(password),
+            DB_PASS: dbPass,
+            ENCODED: encodeURIComponent(password),
+          },
+        }),
+      );
+      expect(result.ok).toBe(false);
+      expect(result.detail).toMatch(/^expected a 2xx status, got 500: /);
+      expect(result.detail).toContain('/e?pw=***');
+      const basic = Buffer.from(`svc:${password}`).toString('base64');
+      for (const form of [
+        password,
+        encodeURIComponent(password),
+        dbPass,
+        basic,
+        Buffer.from(dbPass).toString('base64'),
+      ])
+        expect(result.detail, form).not.toContain(form);
     } finally {
       await server.close();
     }
