@@ -154,6 +154,21 @@ function checksSection(figures: Figures): Section | null {
   };
 }
 
+function commandsSection(figures: Figures): Section | null {
+  const commands = figures.commands as Figures | undefined;
+  if (!commands) return null;
+  return {
+    title: `6. reading /deploy lines (longest read: ${show(commands['longest command read (chars)'])} chars), now vs the old regex`,
+    rows: Object.entries(commands)
+      .filter(([, value]) => typeof value === 'object' && value !== null)
+      .map(([name, value]) => ({
+        figure: name,
+        value: `${show((value as Figures)['ms now'])} ms (before ${show((value as Figures)['ms before (old regex, first 40,000 chars)'])} ms)`,
+        target: '< 10 ms',
+      })),
+  };
+}
+
 function startupSection(figures: Figures): Section | null {
   const startup = figures.startup as Figures | undefined;
   const load = figures.interaction as Figures | undefined;
@@ -205,6 +220,7 @@ export function printTable(figures: Figures): void {
     timersSection(figures),
     checksSection(figures),
     startupSection(figures),
+    commandsSection(figures),
     commandPathSection(figures),
   ].filter((section): section is Section => section !== null);
   const rows = sections.flatMap((section) => section.rows);

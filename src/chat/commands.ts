@@ -237,21 +237,80 @@ function usageError(problem: string, verb: string | null): ParsedLine {
 }
 
 /**
- * Splits on whitespace, honouring "double" and “curly” quotes anywhere and 'single' quotes only around
- * whole words, so an apostrophe (it's) never opens a quote.
+ * The longest command read. Discord's typed options total at most 6,000 characters and no one types a
+ * longer Slack command; past this a line is refused before it is read, so a hostile line costs nothing.
+ */
+export const MAX_COMMAND_CHARS = 8_000;
+
+const QUOTES: Record<string, { close: string; wordStart: boolean }> = {
+  '"': { close: '"', wordStart: false },
+  '“': { close: '”', wordStart: false },
+  // Single quotes open only at the start of a word and close only at its end: "it's" opens nothing.
+  "'": { close: "'", wordStart: true },
+  '‘': { close: '’', wordStart: true },
+};
+
+/** As the regex class \s, with the common ASCII cases first: this runs once per character. */
+const isSpace = (char: string | undefined): boolean =>
+  char === ' ' ||
+  char === '\t' ||
+  char === '\n' ||
+  char === '\r' ||
+  (char !== undefined && (char === '\v' || char === '\f' || (char > '\x7f' && /\s/.test(char))));
+
+/**
+ * Splits on whitespace, honouring "double" and “curly” quotes where a word starts and 'single' quotes
+ * only around whole words. One pass: each closing quote is searched for once from where the last search
+ * ended, so a line of ten thousand opening quotes costs no more than its length.
  */
 function tokenize(text: string): { ok: true; tokens: string[] } | { ok: false; message: string } {
+  if (text.length > MAX_COMMAND_CHARS)
+    return {
+      ok: false,
+      message: `that command is ${text.length.toLocaleString('en-US')} characters long; the most Shipcheck reads is ${MAX_COMMAND_CHARS.toLocaleString('en-US')}.`,
+    };
+  const line = text.trim();
+  const nextIndex = closingFinder(line);
   const tokens: string[] = [];
-  const pattern = /"([^"]*)"|“([^”]*)”|(?<=^|\s)'([^']*)'(?=\s|$)|(?<=^|\s)‘([^’]*)’(?=\s|$)|(\S+)/g;
-  const normalized = text.trim();
-  for (const match of normalized.matchAll(pattern)) {
-    const value = match[1] ?? match[2] ?? match[3] ?? match[4] ?? match[5] ?? '';
-    tokens.push(value);
+  let index = 0;
+  while (index < line.length) {
+    while (isSpace(line[index])) index++;
+    if (index >= line.length) break;
+    const char = line[index] as string;
+    const quote = QUOTES[char];
+    if (quote && (!quote.wordStart || index === 0 || isSpace(line[index - 1]))) {
+      const close = nextIndex(quote.close, index + 1);
+      if (close >= 0 && (!quote.wordStart || close + 1 >= line.length || isSpace(line[close + 1]))) {
+        tokens.push(line.slice(index + 1, close));
+        index = close + 1;
+        continue;
+      }
+    }
+    const start = index;
+    while (index < line.length && !isSpace(line[index])) index++;
+    tokens.push(line.slice(start, index));
   }
-  const straight = (normalized.match(/"/g) ?? []).length;
-  const opened = (normalized.match(/“/g) ?? []).length;
-  const closed = (normalized.match(/”/g) ?? []).length;
+  let straight = 0;
+  let opened = 0;
+  let closed = 0;
+  for (const char of line) {
+    if (char === '"') straight++;
+    else if (char === '“') opened++;
+    else if (char === '”') closed++;
+  }
   if (straight % 2 === 1 || opened !== closed)
     return { ok: false, message: `a quote is not closed.\n${HELP_TEXT}` };
   return { ok: true, tokens };
+}
+
+/** `indexOf(char, from)` that remembers its last answer per character: searches never go back over text. */
+function closingFinder(line: string): (char: string, from: number) => number {
+  const last = new Map<string, number>();
+  return (char, from) => {
+    const known = last.get(char);
+    if (known !== undefined && (known === -1 || known >= from)) return known;
+    const found = line.indexOf(char, from);
+    last.set(char, found);
+    return found;
+  };
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ChatCommand, ParsedLine } from '../../src/chat/commands.js';
-import { HELP_TEXT, helpFor, parseDeployCommand } from '../../src/chat/commands.js';
+import { HELP_TEXT, helpFor, MAX_COMMAND_CHARS, parseDeployCommand } from '../../src/chat/commands.js';
 import type { RunCommand } from '../../src/runs/types.js';
 
 function parsed(text: string): ChatCommand {
@@ -443,5 +443,62 @@ describe('parseDeployCommand: edge cases found in review', () => {
         command: { type: 'skip', ref: '1.2', reason: "'til monday it's fine" },
       },
     });
+  });
+});
+
+describe('parseDeployCommand: bounded and linear', () => {
+  /** The tokenizer as it was written before, a backtracking regex: the reference for what a line means. */
+  function referenceTokens(text: string): string[] {
+    const pattern = /"([^"]*)"|“([^”]*)”|(?<=^|\s)'([^']*)'(?=\s|$)|(?<=^|\s)‘([^’]*)’(?=\s|$)|(\S+)/g;
+    return [...text.trim().matchAll(pattern)].map(
+      (match) => match[1] ?? match[2] ?? match[3] ?? match[4] ?? match[5] ?? '',
+    );
+  }
+
+  it('reads every line of quotes, apostrophes and spaces as the reference tokenizer does', () => {
+    const alphabet = fc.constantFrom('"', '“', '”', "'", '‘', '’', ' ', '\t', 'a', 'b', '6');
+    fc.assert(
+      fc.property(
+        fc.array(alphabet, { maxLength: 40 }).map((chars) => chars.join('')),
+        (reason) => {
+          const parsed = parseDeployCommand(`/deploy skip 1.2 ${reason}`);
+          const expected = referenceTokens(reason);
+          const straight = [...reason].filter((char) => char === '"').length;
+          const opened = [...reason].filter((char) => char === '“').length;
+          const closed = [...reason].filter((char) => char === '”').length;
+          if (straight % 2 === 1 || opened !== closed) {
+            expect(parsed.ok).toBe(false);
+            return;
+          }
+          if (expected.length === 0) return; // skip without a reason: a usage error either way
+          expect(parsed).toMatchObject({
+            ok: true,
+            command: { command: { reason: expected.join(' ') } },
+          });
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads forty thousand curly quotes, with and without spaces between them', () => {
+    for (const quotes of ['‘'.repeat(40_000), '‘ '.repeat(3_000)]) {
+      const parsed = parseDeployCommand(`/deploy skip 1.2 ${quotes}`);
+      if (quotes.length > MAX_COMMAND_CHARS) {
+        expect(parsed).toMatchObject({ ok: false });
+        if (!parsed.ok) expect(parsed.message).toMatch(/the most Shipcheck reads is 8,000\.$/);
+      } else {
+        expect(parsed).toMatchObject({ ok: true, command: { command: { reason: quotes.trim() } } });
+      }
+    }
+  });
+
+  it('refuses a 200 KB line by its length, naming the limit', () => {
+    const parsed = parseDeployCommand(`/deploy skip 1.2 ${'x'.repeat(200_000)}`);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok)
+      expect(parsed.message).toBe(
+        'that command is 200,009 characters long; the most Shipcheck reads is 8,000.',
+      );
   });
 });
