@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerDeployCommand } from './chat/discord/register.js';
+import { maskText } from './checks/mask.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -11,6 +12,14 @@ import { createLogger } from './logger.js';
 import { startShipcheck } from './main.js';
 import { renderPreview } from './preview.js';
 import { printReport } from './report/cli.js';
+
+// `shipcheck preview … | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
 
 const program = new Command()
   .name('shipcheck')
@@ -57,10 +66,11 @@ program
     const reports = await lintPaths(paths.length > 0 ? paths : [loadConfig().checklistsDir]);
     let errors = 0;
     for (const report of reports) {
-      for (const problem of report.problems) process.stdout.write(`${formatProblem(report.file, problem)}\n`);
+      for (const problem of report.problems)
+        process.stdout.write(`${maskText(formatProblem(report.file, problem))}\n`);
       errors += report.problems.filter((problem) => problem.severity !== 'warning').length;
       if (report.checklist && !options.quiet) {
-        process.stdout.write(`${describeChecklist(report.file, report.checklist).join('\n')}\n`);
+        process.stdout.write(`${maskText(describeChecklist(report.file, report.checklist).join('\n'))}\n`);
       }
     }
     if (reports.length === 0) process.stdout.write('no checklists found\n');
@@ -84,7 +94,8 @@ program
       return;
     }
     const { source: _source, ...checklist } = report.checklist;
-    process.stdout.write(`${JSON.stringify(checklist, null, 2)}\n`);
+    // Check URLs can carry credentials: shown as chat shows them, masked.
+    process.stdout.write(`${maskText(JSON.stringify(checklist, null, 2))}\n`);
   });
 
 program
@@ -122,7 +133,7 @@ program
   .option('--platform <platform>', 'text, slack or discord', 'text')
   .action(async (name: string, options: { platform: string }) => {
     const checklist = await findChecklist(name);
-    process.stdout.write(`${renderPreview(checklist, options.platform)}\n`);
+    process.stdout.write(`${maskText(renderPreview(checklist, options.platform))}\n`);
   });
 
 program
@@ -157,8 +168,12 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     process.stderr.write(`shipcheck: ${error.message}\n`);
     process.exit(2);
   }
+  // One line that names the failure; the stack is for whoever asks for it.
+  const debug = ['debug', 'trace'].includes(process.env.LOG_LEVEL ?? '');
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  const detail = debug && error instanceof Error && error.stack ? `\n${maskText(error.stack)}` : '';
   process.stderr.write(
-    `shipcheck: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    `shipcheck: unexpected error: ${maskText(message ?? '')}${debug ? '' : ' (LOG_LEVEL=debug shows where)'}${detail}\n`,
   );
   process.exit(1);
 });

@@ -89,7 +89,7 @@ const environmentSchema = z.object({
       'where the Discord API lives, ending in /api (unset it for Discord itself)',
     ).optional(),
   ),
-  HOST: z.preprocess(emptyAsUnset, z.string().trim().min(1).default('0.0.0.0')),
+  HOST: z.preprocess(emptyAsUnset, z.string().trim().min(1).optional()),
   SHIPCHECK_CHECK_TIMEOUT_MS: z.preprocess(
     emptyAsUnset,
     z.coerce
@@ -151,6 +151,10 @@ const environmentSchema = z.object({
       ['http:', 'https:'],
       'where people open the run pages, e.g. https://shipcheck.example.com',
     ).optional(),
+  ),
+  METRICS_TOKEN: z.preprocess(
+    emptyAsUnset,
+    z.string().trim().min(16, 'must be at least 16 characters (a random token the scraper sends)').optional(),
   ),
   SHIPCHECK_LINK_SECRET: z.preprocess(
     emptyAsUnset,
@@ -216,6 +220,8 @@ export interface Config {
     publicUrl: string | null;
     /** Signs the links to run pages; null: a random secret kept in the database. */
     linkSecret: string | null;
+    /** What a scraper of /metrics must send as a bearer token; null: /metrics answers only on loopback. */
+    metricsToken: string | null;
   };
   checks: {
     /** Per-check budget. */
@@ -285,11 +291,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
         }
       : null,
     port: env.PORT,
-    host: env.HOST,
+    // The terminal channel is someone's laptop: its pages and /metrics stay on it unless HOST says
+    // otherwise. With a chat platform it is a deployment, which the platform and people must reach.
+    host: env.HOST ?? (env.SLACK_BOT_TOKEN || env.DISCORD_TOKEN ? '0.0.0.0' : '127.0.0.1'),
     web: {
       enabled: env.SHIPCHECK_HTTP === 'on',
       publicUrl: env.SHIPCHECK_PUBLIC_URL ?? null,
       linkSecret: env.SHIPCHECK_LINK_SECRET ?? null,
+      metricsToken: env.METRICS_TOKEN ?? null,
     },
     checks: {
       timeoutMs: env.SHIPCHECK_CHECK_TIMEOUT_MS,

@@ -9,11 +9,14 @@ import { createSlackAdapter, SLACK_EVENTS_PATH, type SlackAdapter } from './chat
 import { slackNotifier } from './chat/slack/notifier.js';
 import { runTerminal } from './chat/terminal/terminal.js';
 import { checkVariablesFrom } from './checklist/checkVariables.js';
+import { describeError, hostPortOf } from './checks/describe.js';
 import { createCheckExecutor } from './checks/executor.js';
+import { maskText } from './checks/mask.js';
 import { ownEndpointsFrom } from './checks/ownEndpoints.js';
 import type { Config } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
+import { isUserError, UserError } from './errors.js';
 import { escalationHandlers } from './escalation/escalator.js';
 import { type Notifier, pagerDutyNotifier, terminalNotifier, webhookNotifier } from './escalation/notify.js';
 import { addMetricsRoute, addReadinessRoute, databaseProbe } from './http/ops.js';
@@ -59,7 +62,7 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
   // Made inside runSlack; the notifiers and the timers' redraws reach it through this once it exists.
   let slack: SlackAdapter | null = null;
   try {
-    await migrateDatabase(database);
+    await prepareDatabase(database, config);
     const library = await loadChecklists(config.checklistsDir);
     const directory = await loadOncall(config.checklistsDir);
     for (const broken of library.broken)
@@ -74,7 +77,11 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
     redis = config.redisUrl ? await connectRedis(config.redisUrl) : null;
     // Filled in as the chat adapters are made: readiness asks each whether its platform can reach it.
     const chatConnections = new Map<string, () => string | null>();
-    if (web) addOpsRoutes(web, database, redis, metrics, chatConnections);
+    if (web)
+      addOpsRoutes(web, database, redis, metrics, chatConnections, {
+        logger,
+        metricsToken: config.web.metricsToken,
+      });
     const history = new RunHistory(database.db, library);
     const checks = createCheckExecutor({
       env: checkVariablesFrom(process.env),
@@ -173,6 +180,30 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
   }
 }
 
+/**
+ * Migrations are the first thing that talks to the database, so a wrong password or a server that is
+ * not running shows here: as one line that says what to fix, not as a driver's stack trace.
+ */
+async function prepareDatabase(database: DatabaseHandle, config: Config): Promise<void> {
+  try {
+    await migrateDatabase(database);
+  } catch (error) {
+    if (config.database.kind !== 'postgres' || isUserError(error)) throw error;
+    const where = hostPortOf(config.database.url);
+    const sqlState = (error as { code?: unknown }).code;
+    const reason =
+      typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState) && error instanceof Error
+        ? error.message
+        : describeError(error, 5_000, where);
+    throw new UserError(
+      'config_invalid',
+      maskText(
+        `cannot use the database in DATABASE_URL${where ? ` (${where})` : ''}: ${reason}. Fix DATABASE_URL, or start that database.`,
+      ),
+    );
+  }
+}
+
 /** /health/ready (database, and Redis when configured) and /metrics beside the run pages. */
 function addOpsRoutes(
   web: Web,
@@ -180,6 +211,7 @@ function addOpsRoutes(
   redis: Redis | null,
   metrics: Metrics,
   chatConnections: Map<string, () => string | null>,
+  { logger, metricsToken }: { logger: Logger; metricsToken: string | null },
 ): void {
   const probes = [databaseProbe(database.db)];
   for (const name of ['slack', 'discord']) {
@@ -191,8 +223,8 @@ function addOpsRoutes(
       probe: async () => ((await redis.ping()) === 'PONG' ? null : 'did not answer PONG'),
     });
   }
-  addReadinessRoute(web.http, probes);
-  addMetricsRoute(web.http, metrics);
+  addReadinessRoute(web.http, probes, logger);
+  addMetricsRoute(web.http, metrics, metricsToken);
 }
 
 /** PagerDuty and a signed webhook, when configured. */

@@ -24,11 +24,26 @@ describe('loadConfig', () => {
       slack: null,
       discord: null,
       port: 3000,
-      host: '0.0.0.0',
-      web: { enabled: true, publicUrl: null, linkSecret: null },
+      host: '127.0.0.1',
+      web: { enabled: true, publicUrl: null, linkSecret: null, metricsToken: null },
       checks: { timeoutMs: 5000, allowedHosts: [], deniedNetworks: [] },
       paging: { pagerDuty: null, webhook: null },
     });
+  });
+
+  it('listens on loopback in the terminal, everywhere with a chat platform, and as HOST says', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(
+      loadConfig({ DISCORD_TOKEN: 'MTEwMDAwMDAwMDAwMDAwMDAwMQ.abcdef.abcdefghijklmnopqrstuvwxyz' }).host,
+    ).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(
+      loadConfig({
+        HOST: '::',
+        SLACK_BOT_TOKEN: `xoxb-${'1'.repeat(20)}`,
+        SLACK_APP_TOKEN: `xapp-${'1'.repeat(20)}`,
+      }).host,
+    ).toBe('::');
   });
 
   it('reads paging settings, and refuses a webhook without a secret', () => {

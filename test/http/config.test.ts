@@ -3,20 +3,30 @@ import { loadConfig } from '../../src/config.js';
 
 describe('the web settings', () => {
   it('default to on, with no public URL and no configured secret', () => {
-    expect(loadConfig({}).web).toEqual({ enabled: true, publicUrl: null, linkSecret: null });
+    expect(loadConfig({}).web).toEqual({
+      enabled: true,
+      publicUrl: null,
+      linkSecret: null,
+      metricsToken: null,
+    });
   });
 
-  it('read SHIPCHECK_HTTP, SHIPCHECK_PUBLIC_URL and SHIPCHECK_LINK_SECRET', () => {
+  it('read SHIPCHECK_HTTP, SHIPCHECK_PUBLIC_URL, SHIPCHECK_LINK_SECRET and METRICS_TOKEN', () => {
     const config = loadConfig({
       SHIPCHECK_HTTP: 'OFF',
       SHIPCHECK_PUBLIC_URL: 'https://shipcheck.example.com',
       SHIPCHECK_LINK_SECRET: 'a-long-enough-secret',
+      METRICS_TOKEN: 'scrape-token-0123456789',
     });
     expect(config.web).toEqual({
       enabled: false,
       publicUrl: 'https://shipcheck.example.com',
       linkSecret: 'a-long-enough-secret',
+      metricsToken: 'scrape-token-0123456789',
     });
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(
+      'METRICS_TOKEN must be at least 16 characters',
+    );
   });
 
   it('say what to set, and never repeat a secret', () => {
