@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, freePort } from '../support/builtProduct.js';
-import { preparePgliteDir } from '../support/db.js';
+import { createTestDatabase, preparePgliteDir, type TestDatabase } from '../support/db.js';
 
 interface Result {
   code: number | null;
@@ -34,11 +34,20 @@ function shipcheck(args: string[], env: Record<string, string> = {}, input = '')
 }
 
 let folder: string;
-let dataDir: string;
+let dataDir: string | null = null;
+let database: TestDatabase | null = null;
+/** Where the product keeps its data in these tests: a fresh database on DATABASE_URL's server, or PGlite. */
+let storage: Record<string, string>;
 
-beforeAll(() => {
+beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'shipcheck-ops-'));
-  dataDir = preparePgliteDir();
+  if (process.env.DATABASE_URL) {
+    database = await createTestDatabase();
+    storage = database.env;
+  } else {
+    dataDir = preparePgliteDir();
+    storage = { SHIPCHECK_DATA_DIR: dataDir };
+  }
   writeFileSync(
     join(folder, 'creds.md'),
     `---
@@ -56,9 +65,10 @@ checks:
   const items = Array.from({ length: 20_000 }, (_, index) => `- [ ] Step ${index + 1} of a long release`);
   writeFileSync(join(folder, 'long.md'), `# Long\n## Go\n${items.join('\n')}\n`);
 });
-afterAll(() => {
+afterAll(async () => {
   rmSync(folder, { recursive: true, force: true });
-  rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await database?.drop();
 });
 
 describe('the operations surface of the CLI', () => {
@@ -113,7 +123,7 @@ describe('the operations surface of the CLI', () => {
     const port = await freePort();
     const result = await shipcheck(
       ['start'],
-      { SHIPCHECK_HTTP: 'on', PORT: String(port), LOG_LEVEL: 'info', SHIPCHECK_DATA_DIR: dataDir },
+      { SHIPCHECK_HTTP: 'on', PORT: String(port), LOG_LEVEL: 'info', ...storage },
       '/deploy list\n',
     );
     expect(result.code).toBe(0);
