@@ -152,6 +152,17 @@ const environmentSchema = z.object({
       'where people open the run pages, e.g. https://shipcheck.example.com',
     ).optional(),
   ),
+  HEARTBEAT_URL: z.preprocess(
+    emptyAsUnset,
+    urlWithScheme(
+      ['https:', 'http:'],
+      "(a dead-man's switch pinged after each clean escalation audit)",
+    ).optional(),
+  ),
+  SHIPCHECK_TIMER_RETENTION_DAYS: z.preprocess(
+    emptyAsUnset,
+    z.coerce.number({ message: 'must be a number of days, e.g. 7' }).min(0.01).max(3650).default(7),
+  ),
   METRICS_TOKEN: z.preprocess(
     emptyAsUnset,
     z.string().trim().min(16, 'must be at least 16 characters (a random token the scraper sends)').optional(),
@@ -234,6 +245,10 @@ export interface Config {
   paging: {
     pagerDuty: { routingKey: string; url: string } | null;
     webhook: { url: string; secret: string } | null;
+    /** Pinged after each clean audit of the open escalations; null: none. */
+    heartbeatUrl: string | null;
+    /** Settled timer jobs are kept this long, then pruned. */
+    timerRetentionMs: number;
   };
 }
 
@@ -317,6 +332,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       webhook: env.SHIPCHECK_WEBHOOK_URL
         ? { url: env.SHIPCHECK_WEBHOOK_URL, secret: env.SHIPCHECK_WEBHOOK_SECRET ?? '' }
         : null,
+      heartbeatUrl: env.HEARTBEAT_URL ?? null,
+      timerRetentionMs: Math.round(env.SHIPCHECK_TIMER_RETENTION_DAYS * 86_400_000),
     },
   };
 }

@@ -17,6 +17,7 @@ import type { Config } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { isUserError, UserError } from './errors.js';
+import { EscalationAudit } from './escalation/audit.js';
 import { escalationHandlers } from './escalation/escalator.js';
 import { type Notifier, pagerDutyNotifier, terminalNotifier, webhookNotifier } from './escalation/notify.js';
 import { addMetricsRoute, addReadinessRoute, databaseProbe } from './http/ops.js';
@@ -142,6 +143,16 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
         metrics.timerLateness.observe({ kind: job.kind }, Math.max(0, latenessMs) / 1000),
     });
     timers.start();
+    const audit = new EscalationAudit({
+      db: database.db,
+      runs,
+      notifiers,
+      logger,
+      metrics,
+      heartbeatUrl: config.paging.heartbeatUrl,
+      retentionMs: config.paging.timerRetentionMs,
+    });
+    audit.start();
     try {
       if (discord) await discord.start();
       if (config.slack) {
@@ -169,6 +180,7 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
     } finally {
       // Discord, when it runs beside Slack, stops with it: the interactions in hand finish first.
       await discord?.stop(INTERACTIONS_GRACE_MS);
+      await audit.stop();
       // A job cut short here is not marked fired: its lease runs out and it runs again, here or elsewhere.
       if (!(await settledWithin(timers.stop(), TIMERS_GRACE_MS)))
         logger.warn({ graceMs: TIMERS_GRACE_MS }, 'stopped before the running timer jobs finished');

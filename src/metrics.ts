@@ -13,6 +13,8 @@ export interface Metrics {
   checks: Counter<'kind' | 'result'>;
   checkSeconds: Histogram<'kind'>;
   deliveries: Counter<'notifier' | 'result'>;
+  /** Open escalations the audit found with no next page scheduled, and repaired. */
+  escalationRepairs: Counter<string>;
   /** Receipt → acknowledgement and receipt → commit of chat interactions, aggregatable across replicas. */
   interactionSeconds: Histogram<'platform' | 'stage'>;
   /** The same, as this process's own p50/p90/p99 over the last minute: what an operator reads at a glance. */
@@ -86,6 +88,11 @@ export function createMetrics(options: { activeRuns?: () => Promise<number> } = 
       help: 'Duration of automated checks',
       labelNames: ['kind'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    escalationRepairs: new Counter({
+      name: 'shipcheck_escalation_repairs_total',
+      help: 'Open escalations the audit found without their next page scheduled, and scheduled again',
       registers: [registry],
     }),
     deliveries: new Counter({

@@ -27,7 +27,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       web: { enabled: true, publicUrl: null, linkSecret: null, metricsToken: null },
       checks: { timeoutMs: 5000, allowedHosts: [], deniedNetworks: [] },
-      paging: { pagerDuty: null, webhook: null },
+      paging: { pagerDuty: null, webhook: null, heartbeatUrl: null, timerRetentionMs: 7 * 86_400_000 },
     });
   });
 
@@ -52,10 +52,14 @@ describe('loadConfig', () => {
       SHIPCHECK_WEBHOOK_URL: 'https://hooks.example.com/pages',
       SHIPCHECK_WEBHOOK_SECRET: 'a-long-enough-secret',
       SHIPCHECK_ALLOW_HOSTS: 'metadata.internal, other.local',
+      HEARTBEAT_URL: 'https://hc.example.com/ping/abc',
+      SHIPCHECK_TIMER_RETENTION_DAYS: '1.5',
     });
     expect(config.paging).toEqual({
       pagerDuty: { routingKey: 'R0123456789abcdef', url: 'https://events.pagerduty.com/v2/enqueue' },
       webhook: { url: 'https://hooks.example.com/pages', secret: 'a-long-enough-secret' },
+      heartbeatUrl: 'https://hc.example.com/ping/abc',
+      timerRetentionMs: 36 * 3_600_000,
     });
     expect(config.checks.allowedHosts).toEqual(['metadata.internal', 'other.local']);
     expect(loadConfig({ SHIPCHECK_CHECK_DENY: ' private, 192.0.2.0/24 ' }).checks.deniedNetworks).toEqual([

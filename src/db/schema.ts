@@ -144,8 +144,8 @@ export const chatMessages = pgTable(
 /**
  * Durable timers: escalation steps, deadlines, reminders and notification deliveries. A job is written
  * in the same transaction as the change that needs it, under a deterministic key, so it is never doubled;
- * a worker claims due jobs with a lease (FOR UPDATE SKIP LOCKED), so each replica takes different ones
- * and a job whose worker died is taken again when the lease runs out.
+ * a worker claims due jobs with a short lease it renews while the job runs (FOR UPDATE SKIP LOCKED), so
+ * each replica takes different ones and a job whose worker died is taken again within seconds.
  */
 export const timers = pgTable(
   'timers',
@@ -156,12 +156,18 @@ export const timers = pgTable(
     payload: jsonb('payload').notNull(),
     dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
     claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    /** The worker holding the lease: only it renews the lease and settles the job. */
+    claimedBy: text('claimed_by'),
     firedAt: timestamp('fired_at', { withTimezone: true }),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
-  (table) => [index('timers_due').on(table.dueAt).where(sql`${table.firedAt} is null`)],
+  (table) => [
+    index('timers_due').on(table.dueAt).where(sql`${table.firedAt} is null`),
+    // The audit prunes settled jobs past their retention.
+    index('timers_fired').on(table.firedAt).where(sql`${table.firedAt} is not null`),
+  ],
 );
 
 /** Escalations of a run: a projection of the escalation_* events, for the summary and the timers. */

@@ -3,13 +3,14 @@ import type { Metrics } from '../metrics.js';
 import { formatClock, isResolved, itemState } from '../runs/machine.js';
 import type { RunService } from '../runs/service.js';
 import type { PageTarget, RunState, Severity } from '../runs/types.js';
-import type { ClaimedTimer } from '../timers/store.js';
+import { type ClaimedTimer, SEND_KIND } from '../timers/store.js';
 import type { TimerHandler, TimerOutcome } from '../timers/worker.js';
 import { backoff } from '../timers/worker.js';
 import type { Notice, Notifier } from './notify.js';
 import { resolveTargets } from './oncall.js';
 import type { PeopleDirectory } from './oncallFile.js';
 import { nextStep, type Policy, policyForSeverity } from './policy.js';
+import { recheckJob } from './schedule.js';
 
 /** Shipcheck itself, in the audit trail, for what its timers do. */
 const BOT = { name: '@shipcheck', roles: null };
@@ -41,6 +42,7 @@ export function escalationHandlers(options: EscalatorOptions): Record<string, Ti
     nudge: (job) => remind(options, job, 'nudge'),
     remind: (job) => remind(options, job, 'remind'),
     deliver: (job) => deliver(options, job),
+    send: (job) => sendOne(options, job),
     stall: (job, now) => stall(options, job, now),
     recheck: (job) => recheck(options, job),
   };
@@ -128,21 +130,26 @@ async function deadline(options: EscalatorOptions, job: ClaimedTimer, now: Date)
   return DONE;
 }
 
-/** A check that repeats by itself; an item someone skipped or marked N/A is left as they decided. */
+/**
+ * A check that repeats by itself; an item someone skipped or marked N/A is left as they decided (its
+ * later repetitions still come, in case they change their mind). Each run leaves the next one behind.
+ */
 async function recheck(options: EscalatorOptions, job: ClaimedTimer): Promise<TimerOutcome> {
   if (!job.runId || !options.checks) return DONE;
   const run = await options.runs.get(job.runId);
   if (run?.status !== 'active') return DONE;
   const item = run.checklist.items.find((candidate) => candidate.key === job.payload.itemKey);
   if (!item?.check) return DONE;
+  const next = recheckJob(run, item.key, Number(job.payload.n ?? 0) + 1);
+  const done: TimerOutcome = { done: true, followUps: next ? [next] : [] };
   const status = itemState(run, item.key).status;
-  if (status === 'skipped' || status === 'na') return DONE;
+  if (status === 'skipped' || status === 'na') return done;
   const results = await options.checks.run(
     [{ key: item.key, spec: item.check.spec }],
     run.checklist.variables,
   );
   const result = results.get(item.key);
-  if (!result) return DONE;
+  if (!result) return done;
   await applyAndShow(
     options,
     run.id,
@@ -150,7 +157,7 @@ async function recheck(options: EscalatorOptions, job: ClaimedTimer): Promise<Ti
     BOT,
     `timer:${job.key}`,
   );
-  return DONE;
+  return done;
 }
 
 /** No item has changed since the watch was set: the run is stuck, and somebody should know. */
@@ -194,7 +201,11 @@ async function remind(
     kind === 'nudge' && phase
       ? `⏰ phase ${phase.ref} “${phase.title}” is due at ${phase.window ? formatClock(new Date(run.startedAt.getTime() + phase.window.endMinutes * 60_000)) : 'soon'} and has ${open.length} required item${open.length === 1 ? '' : 's'} open: ${open.slice(0, 8).join(', ')}`
       : `⏰ reminder (${String(job.payload.text ?? 'scheduled')})${phase ? `: phase ${phase.ref} “${phase.title}” has ${open.length} required items open` : ''}`;
-  return send(options, { kind: 'reminder', run, text, targets: [], escalationId: null, severity: null }, job);
+  return fanOut(
+    options,
+    { kind: 'reminder', run, text, targets: [], escalationId: null, severity: null },
+    job,
+  );
 }
 
 async function deliver(options: EscalatorOptions, job: ClaimedTimer): Promise<TimerOutcome> {
@@ -204,7 +215,7 @@ async function deliver(options: EscalatorOptions, job: ClaimedTimer): Promise<Ti
   if (job.payload.outcome === 'acknowledged' || job.payload.outcome === 'resolved') {
     const kind = job.payload.outcome;
     const text = `Escalation ${String(job.payload.escalationId)} of “${run.checklist.title}” ${kind}.`;
-    return send(
+    return fanOut(
       options,
       { kind, run, text, targets: [], escalationId: String(job.payload.escalationId), severity: null },
       job,
@@ -221,7 +232,7 @@ async function deliver(options: EscalatorOptions, job: ClaimedTimer): Promise<Ti
   const reason =
     typeof job.payload.reason === 'string' ? job.payload.reason : (escalation?.reason ?? 'escalation');
   const text = `🚨 ${severity ?? ''} page (step ${step}${round > 1 ? `, round ${round}` : ''}) for “${run.checklist.title}”${run.version ? ` ${run.version}` : ''}: ${reason}. Acknowledge with /deploy ack.`;
-  return send(
+  return fanOut(
     options,
     {
       kind: 'page',
@@ -235,25 +246,71 @@ async function deliver(options: EscalatorOptions, job: ClaimedTimer): Promise<Ti
   );
 }
 
+/** A notifier call that has not answered in this long is given up and retried (by its own job). */
+export const NOTIFIER_TIMEOUT_MS = 15_000;
+
 /**
- * Every notifier gets the notice once. One that failed asks for a retry, and the retry goes only to the
- * ones that have not had it yet: a PagerDuty outage must not page the Slack DM twice.
+ * One delivery per notifier that takes the notice, each its own durable job (`send:<this job>:<notifier>`)
+ * with its own retries and outcome: a PagerDuty outage retries PagerDuty alone, a Slack 429 retries Slack
+ * alone, and neither holds up the other or counts as the page not having gone out.
  */
-async function send(options: EscalatorOptions, notice: Notice, job: ClaimedTimer): Promise<TimerOutcome> {
-  const delivered = new Set(Array.isArray(job.payload.delivered) ? (job.payload.delivered as string[]) : []);
-  const failures: string[] = [];
-  for (const notifier of options.notifiers) {
-    if (!notifier.accepts(notice) || delivered.has(notifier.name)) continue;
-    const result = await notifier.send(notice, job.key);
-    options.metrics?.deliveries.inc({ notifier: notifier.name, result });
-    if (result === 'retry') failures.push(notifier.name);
-    else delivered.add(notifier.name);
-  }
-  return failures.length > 0
+function fanOut(options: EscalatorOptions, notice: Notice, job: ClaimedTimer): Promise<TimerOutcome> {
+  const followUps = options.notifiers
+    .filter((notifier) => notifier.accepts(notice))
+    .map((notifier) => ({
+      key: `${SEND_KIND}:${job.key}:${notifier.name}`,
+      runId: notice.run.id,
+      kind: SEND_KIND,
+      payload: {
+        notifier: notifier.name,
+        notice: notice.kind,
+        text: notice.text,
+        targets: notice.targets,
+        escalationId: notice.escalationId,
+        severity: notice.severity,
+      },
+      dueAt: job.dueAt,
+    }));
+  return Promise.resolve({ done: true, followUps });
+}
+
+/** One notifier, one notice; its key is the delivery's idempotency key at the notifier. */
+async function sendOne(options: EscalatorOptions, job: ClaimedTimer): Promise<TimerOutcome> {
+  if (!job.runId) return DONE;
+  const notifier = options.notifiers.find((candidate) => candidate.name === job.payload.notifier);
+  if (!notifier) return { failed: `no notifier ${String(job.payload.notifier)} is configured any more` };
+  const run = await options.runs.get(job.runId);
+  if (!run) return DONE;
+  const kind = job.payload.notice as Notice['kind'];
+  const escalationId = typeof job.payload.escalationId === 'string' ? job.payload.escalationId : null;
+  // The claim already dropped a page whose escalation was acknowledged; this catches one acknowledged
+  // while the job waited for a retry on a worker that read the run since.
+  if (kind === 'page' && (run.escalation?.id !== escalationId || run.escalation.status !== 'open'))
+    return DONE;
+  const notice: Notice = {
+    kind,
+    run,
+    text: String(job.payload.text ?? ''),
+    targets: (job.payload.targets ?? []) as PageTarget[],
+    escalationId,
+    severity: typeof job.payload.severity === 'string' ? job.payload.severity : null,
+  };
+  const signal = AbortSignal.timeout(NOTIFIER_TIMEOUT_MS);
+  const result = await Promise.race([
+    notifier.send(notice, job.key, signal).catch(() => 'retry' as const),
+    new Promise<'timeout'>((resolve) =>
+      signal.addEventListener('abort', () => resolve('timeout'), { once: true }),
+    ),
+  ]);
+  const outcome = result === 'timeout' ? 'retry' : result;
+  options.metrics?.deliveries.inc({ notifier: notifier.name, result: outcome });
+  return outcome === 'retry'
     ? {
         retryInMs: backoff(job.attempts),
-        error: `delivery failed: ${failures.join(', ')}`,
-        payload: { ...job.payload, delivered: [...delivered] },
+        error:
+          result === 'timeout'
+            ? `no answer from ${notifier.name} within ${NOTIFIER_TIMEOUT_MS} ms`
+            : `delivery failed: ${notifier.name}`,
       }
     : DONE;
 }

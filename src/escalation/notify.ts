@@ -17,11 +17,13 @@ export interface Notice {
 /**
  * A way to reach people. `send` answers 'retry' for a failure worth retrying (network, 5xx, 429) and
  * 'done' otherwise (including a 4xx: the same request would fail the same way); it never throws.
+ * `deliveryKey` is the same on every retry of one delivery (an idempotency key for the receiver);
+ * `signal` aborts a call that has run past its time.
  */
 export interface Notifier {
   name: string;
   accepts(notice: Notice): boolean;
-  send(notice: Notice, deliveryKey: string): Promise<'done' | 'retry'>;
+  send(notice: Notice, deliveryKey: string, signal?: AbortSignal): Promise<'done' | 'retry'>;
 }
 
 /** Pages and reminders are for chat; acknowledgements already show there as the run's own update. */
@@ -51,13 +53,13 @@ export function pagerDutyNotifier(routingKey: string, url: string, logger: Logge
   return {
     name: 'pagerduty',
     accepts: (notice) => notice.kind !== 'reminder',
-    async send(notice) {
+    async send(notice, _deliveryKey, signal) {
       const dedupKey = `shipcheck-${notice.escalationId}`;
       if (notice.kind === 'acknowledged' || notice.kind === 'resolved') {
         // The same incident the pages opened: acknowledged or resolved there too.
         const action = notice.kind === 'acknowledged' ? 'acknowledge' : 'resolve';
         const body = JSON.stringify({ routing_key: routingKey, event_action: action, dedup_key: dedupKey });
-        return post(url, body, { 'content-type': 'application/json' }, logger, 'pagerduty');
+        return post(url, body, { 'content-type': 'application/json' }, logger, 'pagerduty', signal);
       }
       const severity = notice.severity === 'P0' ? 'critical' : notice.severity === 'P1' ? 'error' : 'warning';
       const body = JSON.stringify({
@@ -75,7 +77,7 @@ export function pagerDutyNotifier(routingKey: string, url: string, logger: Logge
           },
         },
       });
-      return post(url, body, { 'content-type': 'application/json' }, logger, 'pagerduty');
+      return post(url, body, { 'content-type': 'application/json' }, logger, 'pagerduty', signal);
     },
   };
 }
@@ -85,7 +87,7 @@ export function webhookNotifier(url: string, secret: string, logger: Logger): No
   return {
     name: 'webhook',
     accepts: () => true,
-    async send(notice, deliveryKey) {
+    async send(notice, deliveryKey, signal) {
       const body = JSON.stringify({
         kind: notice.kind,
         delivery: deliveryKey,
@@ -108,9 +110,12 @@ export function webhookNotifier(url: string, secret: string, logger: Logger): No
           'content-type': 'application/json',
           'x-shipcheck-signature': `sha256=${signature}`,
           'x-shipcheck-delivery': deliveryKey,
+          // The same on every retry of this delivery: a receiver that honours it takes the page once.
+          'idempotency-key': deliveryKey,
         },
         logger,
         'webhook',
+        signal,
       );
     },
   };
@@ -122,6 +127,7 @@ async function post(
   headers: Record<string, string>,
   logger: Logger,
   name: string,
+  signal?: AbortSignal,
 ): Promise<'done' | 'retry'> {
   try {
     const response = await request(url, {
@@ -130,6 +136,7 @@ async function post(
       headers,
       headersTimeout: TIMEOUT_MS,
       bodyTimeout: TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
     });
     await response.body.dump();
     if (response.statusCode >= 500 || response.statusCode === 429) {

@@ -12,7 +12,15 @@ export interface TimerJob {
   dueAt: Date;
 }
 
-export type TimerKind = 'escalate' | 'deadline' | 'nudge' | 'remind' | 'deliver' | 'stall' | 'recheck';
+export type TimerKind =
+  | 'escalate'
+  | 'deadline'
+  | 'nudge'
+  | 'remind'
+  | 'deliver'
+  | 'send'
+  | 'stall'
+  | 'recheck';
 
 /** At most this many cadence reminders per phase, so "every 5 minutes" without an end stays bounded. */
 const MAX_REMINDERS = 24;
@@ -30,7 +38,8 @@ export function timersFor(
   options: ScheduleOptions = {},
 ): TimerJob[] {
   const jobs: TimerJob[] = [];
-  // Progress is an item changing (or the start); each one sets a new watch, keyed by the revision it made.
+  // Progress is an item changing (or the start); each one sets a new watch, keyed by the revision it made
+  // (the store deletes the watch it replaces).
   const progress = events.some(
     (event) => event.type === 'run_started' || event.type.startsWith('item_') || event.type === 'check_ran',
   );
@@ -98,6 +107,21 @@ export function timersFor(
   return jobs;
 }
 
+/** The n-th repetition of an item's check, or null when its schedule is over. */
+export function recheckJob(state: RunState, itemKey: string, n: number): TimerJob | null {
+  const repeat = state.checklist.items.find((item) => item.key === itemKey)?.check?.repeat;
+  if (!repeat || n < 1 || n > MAX_RECHECKS) return null;
+  const offset = n * repeat.everyMinutes;
+  if (repeat.forMinutes !== null && offset > repeat.forMinutes) return null;
+  return {
+    key: `recheck:${state.id}:${itemKey}:${n}`,
+    runId: state.id,
+    kind: 'recheck',
+    payload: { itemKey, n },
+    dueAt: new Date(state.startedAt.getTime() + offset * 60_000),
+  };
+}
+
 /** A deadline at the end of each phase's window, a nudge shortly before it, and the checklist's reminders. */
 function phaseTimers(state: RunState): TimerJob[] {
   const jobs: TimerJob[] = [];
@@ -125,21 +149,11 @@ function phaseTimers(state: RunState): TimerJob[] {
       });
     }
   }
-  // Checks that repeat by themselves ("every: 5m, for: 30m"); without an end, a day's worth at most.
+  // Checks that repeat by themselves ("every: 5m, for: 30m"): one pending at a time, each run of it
+  // schedules the next (recheckAfter), a day's worth at most.
   for (const item of state.checklist.items) {
-    const repeat = item.check?.repeat;
-    if (!repeat) continue;
-    for (let n = 1; n <= MAX_RECHECKS; n++) {
-      const offset = n * repeat.everyMinutes;
-      if (repeat.forMinutes !== null && offset > repeat.forMinutes) break;
-      jobs.push({
-        key: `recheck:${state.id}:${item.key}:${n}`,
-        runId: state.id,
-        kind: 'recheck',
-        payload: { itemKey: item.key },
-        dueAt: new Date(start + offset * 60_000),
-      });
-    }
+    const first = recheckJob(state, item.key, 1);
+    if (first) jobs.push(first);
   }
   for (const [index, reminder] of state.checklist.reminders.entries()) {
     const phase = state.checklist.phases.find((candidate) => candidate.ref === reminder.phaseRef);

@@ -67,6 +67,9 @@ function commandStatement(write: CommandWrite): SQL {
     if (change.itemKeys.length > 0) parts.push(sql`items as (${itemsUpdate(change.next, change.itemKeys)})`);
     if (change.escalation) parts.push(sql`escalation as (${escalationUpsert(change.escalation)})`);
     if (change.timers.length > 0) parts.push(sql`scheduled as (${timersInsert(change.timers, write.at)})`);
+    const stall = change.timers.find((timer) => timer.kind === 'stall');
+    // A new stall watch replaces the one before it: a run has at most one pending.
+    if (stall) parts.push(sql`superseded as (${staleStallsDelete(write.runId, stall.key)})`);
   }
   return sql`with ${sql.join(parts, sql`, `)} select 1 as written from command`;
 }
@@ -191,6 +194,12 @@ function timersInsert(timers: TimerRow[], at: Date): SQL {
       jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         as timer(key text, run_id text, kind text, payload jsonb, due_at timestamptz)
     on conflict (key) do nothing`;
+}
+
+function staleStallsDelete(runId: string, keep: string): SQL {
+  return sql`delete from timers
+    where run_id = ${runId}::text and kind = 'stall' and fired_at is null and key <> ${keep}::text
+      and exists (select 1 from guard)`;
 }
 
 function isoOrNull(at: Date | null): string | null {

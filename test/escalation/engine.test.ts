@@ -559,7 +559,9 @@ describe('delivery and retries', () => {
     const runId = await e.start();
     const escalationId = await escalate(e, runId);
     await e.advance(0);
-    const key = `deliver:${escalationId}:0:0`;
+    // The page fanned out to one delivery per notifier: the recorder's is its own job, with its own retries.
+    expect(await timerRow(`deliver:${escalationId}:0:0`)).toMatchObject({ fired: true, attempts: 1 });
+    const key = `send:deliver:${escalationId}:0:0:recorder`;
     expect(await timerRow(key)).toMatchObject({ dueAt: T0 + SECOND, fired: false, attempts: 1 });
     expect((await timerRow(key)).lastError).toContain('delivery failed: recorder');
     await e.advance(SECOND - 1);
