@@ -40,9 +40,9 @@ export async function scheduleMissingPage(db: Database, broken: BrokenEscalation
   const key = `escalate:${broken.id}:${broken.step}:${broken.round}`;
   const payload = JSON.stringify({ escalationId: broken.id, step: broken.step, round: broken.round });
   await db.execute(sql`
-    insert into timers (key, run_id, kind, payload, due_at, created_at)
+    insert into timers (key, run_id, kind, payload, due_at, created_at, last_error)
     values (${key}, ${broken.runId}, 'escalate', ${payload}::jsonb, ${now.toISOString()}::timestamptz,
-      ${now.toISOString()}::timestamptz)
+      ${now.toISOString()}::timestamptz, 'scheduled again by the audit')
     on conflict (key) do update set fired_at = null, due_at = excluded.due_at, claimed_until = null,
       claimed_by = null, attempts = 0, last_error = 'scheduled again by the audit'`);
 }
