@@ -5,11 +5,14 @@
  * With DATABASE_URL set it works in a scratch database created on that server (and dropped after), so
  * it can never claim anybody's real timers; unset, in embedded PGlite in memory.
  *
- *   burst   1,000 jobs due at the same instant
- *   spread  1,000 jobs due evenly over BENCH_SPREAD_SECONDS (default 60)
+ *   burst        1,000 jobs due at the same instant
+ *   spread       1,000 jobs due evenly over BENCH_SPREAD_SECONDS (default 60)
+ *   spread+slow  the same, where every 20th job takes 5 s (a notifier that hangs): the lateness of the
+ *                others says whether one slow job holds up the rest
  *
- * The worker runs with the settings main.ts gives it (poll 200 ms, batch 20, lease 30 s) and a handler
- * that does nothing, so the figures are the timer engine's own cost: claim, mark fired, poll delay.
+ * The worker runs with the settings main.ts gives it (poll 200 ms, 32 slots per lane, lease 6 s renewed
+ * every 2 s) and a handler that does nothing (but for the slow jobs), so the figures are the timer
+ * engine's own cost: claim, settle, poll delay.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +27,7 @@ import { type TimerOutcome, TimerWorker } from '../src/timers/worker.js';
 const JOBS = 1000;
 const SPREAD_SECONDS = Number(process.env.BENCH_SPREAD_SECONDS ?? 60);
 const LEAD_MS = 1000;
+const SLOW_MS = 5000;
 const logger = pino({ level: 'silent' });
 
 function percentile(values: number[], p: number): number {
@@ -34,6 +38,8 @@ function percentile(values: number[], p: number): number {
 interface Scenario {
   name: string;
   workers: number;
+  /** Every n-th job takes SLOW_MS; its own lateness is not counted. */
+  slowEvery?: number;
   /** Due time of job `index`, from the moment the jobs are written. */
   dueAt(index: number, base: number): number;
 }
@@ -42,6 +48,8 @@ interface Result {
   scenario: string;
   workers: number;
   jobs: number;
+  /** Jobs that took SLOW_MS each, not counted in the lateness. */
+  slowJobs: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -69,8 +77,13 @@ async function measure(handle: DatabaseHandle, scenario: Scenario): Promise<Resu
   const allDone = new Promise<void>((resolve) => {
     finished = resolve;
   });
+  const slow = (index: number) => scenario.slowEvery !== undefined && index % scenario.slowEvery === 0;
+  const measured = rows.filter((_, index) => !slow(index)).length;
   const handlers = {
-    bench: async (): Promise<TimerOutcome> => ({ done: true }),
+    bench: async (job: { payload: Record<string, unknown> }): Promise<TimerOutcome> => {
+      if (slow(Number(job.payload.index))) await new Promise((resolve) => setTimeout(resolve, SLOW_MS));
+      return { done: true };
+    },
   };
   const workers = Array.from(
     { length: scenario.workers },
@@ -80,10 +93,10 @@ async function measure(handle: DatabaseHandle, scenario: Scenario): Promise<Resu
         handlers,
         logger,
         onFired: (job, latenessMs) => {
-          if (!job.key.startsWith(prefix)) return;
+          if (!job.key.startsWith(prefix) || slow(Number(job.payload.index))) return;
           lateness.push(latenessMs);
           lastStarted = Date.now();
-          if (lateness.length >= JOBS) finished();
+          if (lateness.length >= measured) finished();
         },
       }),
   );
@@ -92,12 +105,13 @@ async function measure(handle: DatabaseHandle, scenario: Scenario): Promise<Resu
   await allDone;
   clearTimeout(limit);
   await Promise.all(workers.map((worker) => worker.stop()));
-  if (lateness.length < JOBS)
-    throw new Error(`${scenario.name}: only ${lateness.length} of ${JOBS} jobs ran`);
+  if (lateness.length < measured)
+    throw new Error(`${scenario.name}: only ${lateness.length} of ${measured} jobs ran`);
   return {
     scenario: scenario.name,
     workers: scenario.workers,
     jobs: lateness.length,
+    slowJobs: JOBS - measured,
     p50Ms: Math.round(percentile(lateness, 50)),
     p99Ms: Math.round(percentile(lateness, 99)),
     maxMs: Math.round(Math.max(...lateness)),
@@ -142,6 +156,12 @@ try {
   const scenarios: Scenario[] = [
     { name: 'burst', workers: 1, dueAt: (_index, base) => base },
     { name: 'spread', workers: 1, dueAt: (index, base) => base + Math.round((index * spreadMs) / JOBS) },
+    {
+      name: 'spread+slow',
+      workers: 1,
+      slowEvery: 20,
+      dueAt: (index, base) => base + Math.round((index * spreadMs) / JOBS),
+    },
   ];
   // Two workers share a burst only where they can run side by side: PGlite is one connection.
   if (scratch.label === 'postgresql')
@@ -156,7 +176,9 @@ try {
 
 const header = ['scenario', 'workers', 'jobs', 'p50 ms', 'p99 ms', 'max ms', 'drain ms'];
 const table = results.map((result) => [
-  result.scenario === 'spread' ? `spread ${SPREAD_SECONDS} s` : 'burst (all due at once)',
+  result.scenario === 'burst'
+    ? 'burst (all due at once)'
+    : `${result.scenario} ${SPREAD_SECONDS} s${result.slowJobs ? ` (${result.slowJobs} jobs of ${SLOW_MS / 1000} s not counted)` : ''}`,
   String(result.workers),
   String(result.jobs),
   String(result.p50Ms),
@@ -168,7 +190,9 @@ const widths = header.map((title, column) =>
   Math.max(title.length, ...table.map((row) => row[column]?.length ?? 0)),
 );
 const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
-console.log(`timer lateness (fired − due) on ${scratch.label}; poll 200 ms, batch 20, no-op handler`);
+console.log(
+  `timer lateness (fired − due) on ${scratch.label}; poll 200 ms, 32 slots per lane, no-op handler`,
+);
 console.log(line(header));
 for (const row of table) console.log(line(row));
 
@@ -180,7 +204,8 @@ writeFileSync(
       database: scratch.label,
       node: process.version,
       spreadSeconds: SPREAD_SECONDS,
-      worker: { pollMs: 200, batch: 20, leaseMs: 30_000, handler: 'no-op' },
+      worker: { pollMs: 200, slotsPerLane: 32, leaseMs: 6_000, heartbeatMs: 2_000, handler: 'no-op' },
+      slowJobMs: SLOW_MS,
       results,
       totalSeconds: Math.round((performance.now() - started) / 1000),
     },

@@ -131,7 +131,7 @@ function timersSection(figures: Figures): Section | null {
   return {
     title: '3. timers: lateness (fired − due) of 1,000 jobs',
     rows: results.map((result) => ({
-      figure: `${result.scenario === 'spread' ? `spread over ${spread} s` : 'due at once'}, ${show(result.workers)} worker(s): p50 / p99`,
+      figure: `${result.scenario === 'burst' ? 'due at once' : `${result.scenario === 'spread+slow' ? 'one 5 s job in 20, ' : ''}spread over ${spread} s`}, ${show(result.workers)} worker(s): p50 / p99`,
       value: pair(result, 'p50Ms', 'p99Ms'),
       target: 'p99 < 1000 ms',
     })),

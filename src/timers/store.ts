@@ -146,6 +146,15 @@ export async function renewLeases(
   return keys.filter((key) => !held.has(key));
 }
 
+/** Many jobs done at once, by this worker's claims: one statement for a burst of them. */
+export async function markManyFired(db: Database, keys: string[], at: Date, worker: string): Promise<void> {
+  if (keys.length === 0) return;
+  await db
+    .update(timers)
+    .set({ firedAt: at, claimedUntil: null, claimedBy: null, lastError: null })
+    .where(and(inArray(timers.key, keys), ownedBy(worker)));
+}
+
 /** The job is done, by this worker's claim; its follow-ups are written in the same transaction. */
 export async function markFired(
   db: Database,

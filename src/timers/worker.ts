@@ -9,6 +9,7 @@ import {
   type FollowUp,
   giveUp,
   markFired,
+  markManyFired,
   renewLeases,
   retryLater,
   SEND_KIND,
@@ -64,9 +65,13 @@ export class TimerWorker {
   readonly #inFlight = new Map<string, Promise<void>>();
   /** Lane of each job in flight. */
   readonly #lanes = new Map<string, string>();
+  /** Jobs done with nothing left behind, marked fired together: a burst costs one commit, not one each. */
+  #doneBatch: { keys: string[]; written: Promise<void> } | null = null;
   #poll: NodeJS.Timeout | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
   #claiming: Promise<void> | null = null;
+  /** A slot came free while a claim was under way: claim again as soon as it ends. */
+  #refill = false;
   #stopped = true;
 
   constructor(options: TimerWorkerOptions) {
@@ -75,7 +80,7 @@ export class TimerWorker {
       pollMs: 200,
       leaseMs: 6_000,
       heartbeatMs: 2_000,
-      concurrency: 16,
+      concurrency: 32,
       maxAttempts: 8,
       workerId: `worker-${randomUUID()}`,
       ...options,
@@ -130,9 +135,22 @@ export class TimerWorker {
         })
         .finally(() => {
           this.#claiming = null;
-          this.#schedulePoll(this.#options.pollMs);
+          const again = this.#refill;
+          this.#refill = false;
+          this.#schedulePoll(again ? 0 : this.#options.pollMs);
         });
     }, delay);
+  }
+
+  /** A slot came free: more due jobs may be waiting for one, so look now rather than at the next poll. */
+  #slotFreed(): void {
+    if (this.#stopped) return;
+    if (this.#claiming) {
+      this.#refill = true;
+      return;
+    }
+    if (this.#poll) clearTimeout(this.#poll);
+    this.#schedulePoll(0);
   }
 
   /** Claims due jobs for the lanes with free slots and starts each; does not wait for them. */
@@ -167,10 +185,29 @@ export class TimerWorker {
       .finally(() => {
         this.#inFlight.delete(job.key);
         this.#lanes.delete(job.key);
+        this.#slotFreed();
       });
     this.#inFlight.set(job.key, running);
     this.#lanes.set(job.key, laneOf(job));
     return running;
+  }
+
+  /** Joins the batch being gathered this turn of the event loop; resolves once it is written. */
+  #markDone(key: string): Promise<void> {
+    if (this.#doneBatch) {
+      this.#doneBatch.keys.push(key);
+      return this.#doneBatch.written;
+    }
+    const keys = [key];
+    const written = new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.#doneBatch = null;
+        const { db, clock, workerId } = this.#options;
+        markManyFired(db, keys, clock(), workerId).then(resolve, reject);
+      });
+    });
+    this.#doneBatch = { keys, written };
+    return written;
   }
 
   async #renew(): Promise<void> {
@@ -208,7 +245,9 @@ export class TimerWorker {
     }
     const now = clock();
     if ('done' in outcome) {
-      await markFired(db, job.key, now, workerId, outcome.followUps ?? []);
+      if (outcome.followUps && outcome.followUps.length > 0)
+        await markFired(db, job.key, now, workerId, outcome.followUps);
+      else await this.#markDone(job.key);
       return;
     }
     if ('failed' in outcome) {
