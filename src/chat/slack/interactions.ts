@@ -64,6 +64,20 @@ export interface InteractionEnv {
   detach(work: () => Promise<void>): void;
 }
 
+/** The person as a click or a submitted modal names them: the id and team are who they are. */
+type SlackUser = { id: string; username?: string; name?: string; team_id?: string };
+
+/**
+ * What the payload tells of a channel's privacy: Slack names private channels `privategroup` in a command,
+ * and legacy private channels and DMs have G/D ids. Anything else is taken as public.
+ */
+function isPrivateChannel(channelId: string, channelName: string | undefined): boolean {
+  if (/^[GD]/.test(channelId)) return true;
+  return (
+    channelName === 'privategroup' || channelName === 'directmessage' || /^mpdm-/.test(channelName ?? '')
+  );
+}
+
 /** Where an answer for one person goes. */
 interface Audience {
   channelId: string;
@@ -95,7 +109,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     const audience = audienceOf(body, respond);
     const runId = action.value ?? '';
     env.track(audience.channelId, () =>
-      runAndShow(env, body.user, audience, runId, { type: 'complete' }, actionKey(body, action)),
+      runAndShow(env, slackUser(body), audience, runId, { type: 'complete' }, actionKey(body, action)),
     );
   });
 
@@ -104,7 +118,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     const audience = audienceOf(body, respond);
     const runId = action.value ?? '';
     env.track(audience.channelId, () =>
-      runAndShow(env, body.user, audience, runId, { type: 'ack' }, actionKey(body, action)),
+      runAndShow(env, slackUser(body), audience, runId, { type: 'ack' }, actionKey(body, action)),
     );
   });
 
@@ -122,7 +136,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     const audience = audienceOf(body, respond);
     const chat: ChatCommand = { kind: 'run-checks', scope: null, runId: action.value ?? '' };
     env.track(audience.channelId, () =>
-      handleAndShow(env, body.user, audience, chat, actionKey(body, action)),
+      handleAndShow(env, slackUser(body), audience, chat, actionKey(body, action)),
     );
   });
 
@@ -147,7 +161,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
       : { type: 'escalate', reason };
     const audience = { channelId: context.channelId, userId: body.user.id };
     env.track(audience.channelId, () =>
-      runAndShow(env, body.user, audience, context.runId, command, `slack:view:${body.view.id}`),
+      runAndShow(env, slackUser(body), audience, context.runId, command, `slack:view:${body.view.id}`),
     );
   });
 
@@ -160,7 +174,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     const audience = { channelId: context.channelId, userId: body.user.id };
     const command: RunCommand = { type: 'set', ref: context.item, value };
     env.track(audience.channelId, () =>
-      runAndShow(env, body.user, audience, context.runId, command, `slack:view:${body.view.id}`),
+      runAndShow(env, slackUser(body), audience, context.runId, command, `slack:view:${body.view.id}`),
     );
   });
   app.view<ViewSubmitAction>(VIEW.skip, async ({ ack, body, view }) => {
@@ -182,7 +196,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     env.track(audience.channelId, () =>
       runAndShow(
         env,
-        body.user,
+        slackUser(body),
         audience,
         context.runId,
         { type: how, reason },
@@ -198,6 +212,8 @@ async function onSlashCommand(env: InteractionEnv, args: SlackCommandMiddlewareA
   const context: ChatContext = {
     platform: SLACK_PLATFORM,
     channelId: command.channel_id,
+    workspaceId: command.team_id || null,
+    channelPrivate: isPrivateChannel(command.channel_id, command.channel_name),
     actor: actorName(command.user_name, command.user_id),
     userId: command.user_id,
     // Slack gives every invocation its own trigger id: a redelivered command carries the same one.
@@ -227,12 +243,13 @@ async function onItemChoice(
   }
   if (choice.verb === 'show') {
     const show: ChatCommand = { kind: 'show', ref: choice.item, runId: choice.runId };
-    return handleAndShow(env, body.user, audience, show, actionKey(body, action));
+    return handleAndShow(env, slackUser(body), audience, show, actionKey(body, action));
   }
   const modal = modalFor(choice, shownLine(body, action.block_id) ?? `item ${choice.item}`, audience);
   if (modal) return openModal(env, audience, body.trigger_id, modal);
   const command = commandOf(choice);
-  if (command) await runAndShow(env, body.user, audience, choice.runId, command, actionKey(body, action));
+  if (command)
+    await runAndShow(env, slackUser(body), audience, choice.runId, command, actionKey(body, action));
 }
 
 /** Skip, fail and record need words a click cannot carry: they open a modal that asks for them. */
@@ -288,14 +305,14 @@ async function onReasonSubmitted(
   const audience = { channelId: context.channelId, userId: body.user.id };
   // A view is submitted once; a redelivery of that submission carries the same view id.
   env.track(audience.channelId, () =>
-    runAndShow(env, body.user, audience, context.runId, command, `slack:view:${body.view.id}`),
+    runAndShow(env, slackUser(body), audience, context.runId, command, `slack:view:${body.view.id}`),
   );
 }
 
 /** Applies a command to a named run for the person who clicked, then shows what changed. */
 async function runAndShow(
   env: InteractionEnv,
-  user: { id: string; username?: string; name?: string },
+  user: SlackUser,
   audience: Audience,
   runId: string,
   command: RunCommand,
@@ -307,7 +324,7 @@ async function runAndShow(
 /** Any command on behalf of the person who clicked, then what it changed. */
 async function handleAndShow(
   env: InteractionEnv,
-  user: { id: string; username?: string; name?: string },
+  user: SlackUser,
   audience: Audience,
   chat: ChatCommand,
   idempotencyKey: string,
@@ -315,6 +332,7 @@ async function handleAndShow(
   const context: ChatContext = {
     platform: SLACK_PLATFORM,
     channelId: audience.channelId,
+    workspaceId: user.team_id || null,
     actor: actorName(user.username ?? user.name, user.id),
     // Roles from oncall.yaml are looked up by the Slack user id.
     userId: user.id,
@@ -427,4 +445,10 @@ function shownLine(body: BlockAction, blockId: string): string | null {
     ?.blocks;
   const block = blocks?.find((candidate) => candidate.block_id === blockId);
   return block?.text?.text ?? null;
+}
+
+/** Who acted, in which workspace: the request's team, else the user's own. */
+function slackUser(body: BlockAction | ViewSubmitAction): SlackUser {
+  const team = body.team?.id ?? (body.user as { team_id?: string }).team_id;
+  return { ...body.user, ...(team ? { team_id: team } : {}) };
 }
