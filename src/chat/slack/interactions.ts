@@ -88,36 +88,49 @@ interface Audience {
 export function registerInteractions(app: App, env: InteractionEnv): void {
   // The app receives only its own commands, so any command name works (`/deploy`, or another in a test app).
   app.command(/.*/, async (args) => {
-    await args.ack();
-    env.track(args.command.channel_id, () => onSlashCommand(env, args));
+    const audience: Audience = {
+      channelId: args.command.channel_id,
+      userId: args.command.user_id,
+      respond: args.respond,
+    };
+    durably(env, args.ack, audience, () => onSlashCommand(env, args));
   });
 
-  app.action<BlockAction<OverflowAction>>(ACTION.item, async ({ ack, body, action }) => {
-    await ack();
-    env.track(audienceOf(body).channelId, () =>
-      onItemChoice(env, body, action, action.selected_option?.value ?? ''),
-    );
-  });
-
-  app.action<BlockAction<ButtonAction>>(ACTION.itemButton, async ({ ack, body, action }) => {
-    await ack();
-    env.track(audienceOf(body).channelId, () => onItemChoice(env, body, action, action.value ?? ''));
-  });
+  const itemChoice = async (
+    ack: () => Promise<void>,
+    body: BlockAction,
+    action: OverflowAction | ButtonAction,
+    value: string,
+  ) => {
+    const choice = decodeItemChoice(value);
+    // A choice that opens a modal has a trigger id that expires in three seconds, and one that only
+    // shows something writes nothing: neither waits in the channel's lane.
+    if (!choice || choice.verb === 'show' || modalVerbs.has(choice.verb)) {
+      await ack();
+      env.detach(() => onItemChoice(env, body, action, value));
+      return;
+    }
+    durably(env, ack, audienceOf(body), () => onItemChoice(env, body, action, value));
+  };
+  app.action<BlockAction<OverflowAction>>(ACTION.item, ({ ack, body, action }) =>
+    itemChoice(ack, body, action, action.selected_option?.value ?? ''),
+  );
+  app.action<BlockAction<ButtonAction>>(ACTION.itemButton, ({ ack, body, action }) =>
+    itemChoice(ack, body, action, action.value ?? ''),
+  );
 
   app.action<BlockAction<ButtonAction>>(ACTION.complete, async ({ ack, body, action, respond }) => {
-    await ack();
     const audience = audienceOf(body, respond);
     const runId = action.value ?? '';
-    env.track(audience.channelId, () =>
+    durably(env, ack, audience, () =>
       runAndShow(env, slackUser(body), audience, runId, { type: 'complete' }, actionKey(body, action)),
     );
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.ack, async ({ ack, body, action, respond }) => {
-    await ack();
     const audience = audienceOf(body, respond);
     const runId = action.value ?? '';
-    env.track(audience.channelId, () =>
+    durably(env, ack, audience, () =>
       runAndShow(env, slackUser(body), audience, runId, { type: 'ack' }, actionKey(body, action)),
     );
   });
@@ -126,9 +139,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     await ack();
     const audience = audienceOf(body, respond);
     const context: ModalContext = { runId: action.value ?? '', channelId: audience.channelId };
-    env.track(audience.channelId, () =>
-      openModal(env, audience, body.trigger_id, endModal(`run ${context.runId}`, context)),
-    );
+    env.detach(() => openModal(env, audience, body.trigger_id, endModal(`run ${context.runId}`, context)));
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.runChecks, async ({ ack, body, action, respond }) => {
@@ -144,7 +155,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     await ack();
     const audience = audienceOf(body, respond);
     const context: ModalContext = { runId: action.value ?? '', channelId: audience.channelId };
-    env.track(audience.channelId, () => openModal(env, audience, body.trigger_id, escalateModal(context)));
+    env.detach(() => openModal(env, audience, body.trigger_id, escalateModal(context)));
   });
 
   app.view<ViewSubmitAction>(VIEW.escalate, async ({ ack, body, view }) => {
@@ -152,29 +163,33 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     const reason = readReason(values);
     if (!reason)
       return ack(reasonError('Say what is wrong: it is the first thing the on-call person reads.'));
-    await ack();
     const context = decodeModalContext(view.private_metadata);
-    if (!context) return;
+    if (!context) return ack();
     const severity = readSeverity(values);
     const command: RunCommand = severity
       ? { type: 'escalate', reason, severity }
       : { type: 'escalate', reason };
     const audience = { channelId: context.channelId, userId: body.user.id };
-    env.track(audience.channelId, () =>
-      runAndShow(env, slackUser(body), audience, context.runId, command, `slack:view:${body.view.id}`),
+    durably(
+      env,
+      () => ack(),
+      audience,
+      () => runAndShow(env, slackUser(body), audience, context.runId, command, `slack:view:${body.view.id}`),
     );
   });
 
   app.view<ViewSubmitAction>(VIEW.set, async ({ ack, body, view }) => {
     const value = readValue(view.state.values as ViewValues);
     if (!value) return ack(valueError('Type the value to record.'));
-    await ack();
     const context = decodeModalContext(view.private_metadata);
-    if (!context?.item) return;
+    if (!context?.item) return ack();
     const audience = { channelId: context.channelId, userId: body.user.id };
     const command: RunCommand = { type: 'set', ref: context.item, value };
-    env.track(audience.channelId, () =>
-      runAndShow(env, slackUser(body), audience, context.runId, command, `slack:view:${body.view.id}`),
+    durably(
+      env,
+      () => ack(),
+      audience,
+      () => runAndShow(env, slackUser(body), audience, context.runId, command, `slack:view:${body.view.id}`),
     );
   });
   app.view<ViewSubmitAction>(VIEW.skip, async ({ ack, body, view }) => {
@@ -190,18 +205,21 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     const reason = readReason(values);
     if (!how) return ack(howError('Choose abort or roll back.'));
     if (!reason) return ack(reasonError('Say why the run ends: the audit trail keeps it.'));
-    await ack();
-    if (!context) return;
+    if (!context) return ack();
     const audience = { channelId: context.channelId, userId: body.user.id };
-    env.track(audience.channelId, () =>
-      runAndShow(
-        env,
-        slackUser(body),
-        audience,
-        context.runId,
-        { type: how, reason },
-        `slack:view:${body.view.id}`,
-      ),
+    durably(
+      env,
+      () => ack(),
+      audience,
+      () =>
+        runAndShow(
+          env,
+          slackUser(body),
+          audience,
+          context.runId,
+          { type: how, reason },
+          `slack:view:${body.view.id}`,
+        ),
     );
   });
 }
@@ -295,18 +313,63 @@ async function onReasonSubmitted(
   if (!reason) {
     return ack(reasonError(verb === 'skip' ? 'Say why it is skipped.' : 'Say what failed.'));
   }
-  await ack();
   const context = decodeModalContext(body.view.private_metadata);
-  if (!context?.item) return;
+  if (!context?.item) return ack();
   const command: RunCommand =
     verb === 'skip'
       ? { type: 'skip', ref: context.item, reason }
       : { type: 'fail', ref: context.item, detail: reason };
   const audience = { channelId: context.channelId, userId: body.user.id };
   // A view is submitted once; a redelivery of that submission carries the same view id.
-  env.track(audience.channelId, () =>
-    runAndShow(env, slackUser(body), audience, context.runId, command, `slack:view:${body.view.id}`),
+  durably(
+    env,
+    () => ack(),
+    audience,
+    () => runAndShow(env, slackUser(body), audience, context.runId, command, `slack:view:${body.view.id}`),
   );
+}
+
+/** Slack waits three seconds for an answer; a commit still running after this is answered as "recording". */
+export const ACK_BUDGET_MS = 2_000;
+
+export const RECORDING_NOTICE =
+  'Received: still recording it (the database is slow). You will see the outcome here in a moment.';
+
+/** What a choice opens a modal for: skip, fail and record need words a click cannot carry. */
+const modalVerbs = new Set(['skip', 'fail', 'set']);
+
+/**
+ * Answers Slack only once `commit` has recorded what the person did, in the channel's ordered lane:
+ * Slack never resends a request that got its answer, so an answer before the commit is a click a crash
+ * can lose. When the commit outlasts ACK_BUDGET_MS, Slack is answered anyway and the person is told,
+ * truthfully, that it is still being recorded; the outcome follows as it always does.
+ */
+function durably(
+  env: InteractionEnv,
+  ack: () => Promise<void>,
+  audience: Audience,
+  commit: () => Promise<void>,
+): void {
+  let answered: Promise<void> | null = null;
+  const answer = () => {
+    answered ??= ack().catch((error: unknown) => env.logger.warn({ err: error }, 'could not answer Slack'));
+    return answered;
+  };
+  const slow = setTimeout(() => {
+    void answer().then(() =>
+      tell(env, audience, RECORDING_NOTICE).catch((error: unknown) =>
+        env.logger.warn({ err: error }, 'could not say the click is being recorded'),
+      ),
+    );
+  }, ACK_BUDGET_MS);
+  env.track(audience.channelId, async () => {
+    try {
+      await commit();
+    } finally {
+      clearTimeout(slow);
+      await answer();
+    }
+  });
 }
 
 /** Applies a command to a named run for the person who clicked, then shows what changed. */
