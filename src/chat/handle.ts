@@ -93,6 +93,18 @@ export async function handleDeployText(deps: ChatDeps, context: ChatContext, tex
   return handleCommand(deps, context, parsed.command);
 }
 
+/** A command built from typed options (Discord), or what is wrong with it, said with the command's help. */
+export async function handleParsed(
+  deps: ChatDeps,
+  context: ChatContext,
+  parsed: ChatCommand | string,
+): Promise<Reply> {
+  if (typeof parsed !== 'string') return handleCommand(deps, context, parsed);
+  deps.metrics?.commands.inc({ platform: context.platform, outcome: 'rejected' });
+  deps.metrics?.rejections.inc({ platform: context.platform, code: 'bad_command' });
+  return { ...quiet(parsed), outcome: 'rejected', code: 'bad_command' };
+}
+
 /** A command, typed or clicked, counted by outcome and timed for /metrics. */
 export async function handleCommand(
   deps: ChatDeps,

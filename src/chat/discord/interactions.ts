@@ -16,7 +16,7 @@ import type { RunCommand, RunState, Severity } from '../../runs/types.js';
 import { viewRun } from '../../runs/view.js';
 import type { ChatCommand } from '../commands.js';
 import { failureNotice } from '../failure.js';
-import { type ChatContext, type ChatDeps, handleCommand, handleDeployText, type Reply } from '../handle.js';
+import { type ChatContext, type ChatDeps, handleCommand, handleParsed, type Reply } from '../handle.js';
 import { renderSummaryText } from '../render/text.js';
 import type { RunPublisher } from '../runPublisher.js';
 import type { DiscordApi } from './api.js';
@@ -25,7 +25,7 @@ import { type DiscordMessage, NO_MENTIONS } from './components.js';
 import { type Control, decodeControl, type ModalVerb } from './ids.js';
 import { FIELD, modalFor } from './modals.js';
 import { renderItemPanel, renderNotice } from './render.js';
-import { completionOf, deployTextOf, type OptionValues } from './slashCommand.js';
+import { completionOf, describeSubcommand, type OptionValues, subcommandToCommand } from './slashCommand.js';
 import { clip } from './text.js';
 
 /**
@@ -146,15 +146,13 @@ async function onSlashCommand(env: InteractionEnv, interaction: ChatInputCommand
   const context = await contextOf(env, interaction);
   env.track(context.channelId, async () => {
     await guarded(env, interaction, async () => {
-      const text = deployTextOf(
-        interaction.options.getSubcommand(false) ?? 'help',
-        optionValues(interaction),
-      );
-      const reply = await handleDeployText(env.deps, context, text ?? '/deploy help');
+      const subcommand = interaction.options.getSubcommand(false) ?? 'help';
+      const values = optionValues(interaction);
+      const reply = await handleParsed(env.deps, context, subcommandToCommand(subcommand, values));
       env.detach(() =>
         guarded(env, interaction, async () => {
           const said = await present(env, interaction, reply);
-          if (!said) await tell(interaction, doneNotice(reply, text ?? ''));
+          if (!said) await tell(interaction, doneNotice(reply, describeSubcommand(subcommand, values)));
         }),
       );
     });

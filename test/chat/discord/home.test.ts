@@ -99,3 +99,20 @@ describe('a Discord run answers only to its own channel', () => {
     expect(signed).toMatchObject({ actor: '@bo', actorId: USERS.bo.id });
   });
 });
+
+describe('Discord options are typed, never joined into text and parsed again', () => {
+  it('keeps a reason with --id, quotes and a lone 6" verbatim, on this run; a version may have spaces', async () => {
+    const { fake, adapter } = discord;
+    const channel = '1400000000000000042';
+    await fake.slash(USERS.ana, channel, 'start', { checklist: 'demo', version: 'v2 rc 1', env: 'eu west' });
+    await adapter.idle();
+    const run = await discord.runs.activeRun('discord', channel);
+    expect(run).toMatchObject({ version: 'v2 rc 1', environment: 'eu west' });
+    const reason = 'covered --id otherRun1 by the 6" pipe, "quoted" and “curly” 🚀';
+    await fake.slash(USERS.bo, channel, 'skip', { item: '1.2', reason });
+    await adapter.idle();
+    const after = await discord.runs.get(run?.id ?? '');
+    const key = after?.checklist.items.find((item) => item.ref === '1.2')?.key as string;
+    expect(after?.items[key]).toMatchObject({ status: 'skipped', reason });
+  });
+});
