@@ -392,9 +392,12 @@ async function present(
   return said;
 }
 
+/** Under the run's summary, in its thread, as on Slack; in the channel when the run has no summary. */
 async function postReport(env: InteractionEnv, run: RunState, report: string): Promise<void> {
   for (const content of renderNotice(report)) {
-    await env.api.postMessage(run.channelId, { content, components: [], allowed_mentions: NO_MENTIONS });
+    const message = { content, components: [], allowed_mentions: NO_MENTIONS };
+    const posted = await env.publisher.postInThread(run, message);
+    if (!posted) await env.api.postMessage(run.channelId, message);
   }
 }
 
