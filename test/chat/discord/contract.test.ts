@@ -40,3 +40,20 @@ describe('the summary’s 🚨 Escalate button on Discord', () => {
     expect(discord.problems).toEqual([]);
   });
 });
+
+describe('/deploy help on Discord', () => {
+  it('comes in messages within 2,000 characters, every code block closed', async () => {
+    const { fake, adapter } = discord;
+    const asked = await fake.slash(USERS.bo, CHANNEL, 'help');
+    await adapter.idle();
+    const said = [asked.original, ...asked.followups].flatMap((message) =>
+      message ? [message.content] : [],
+    );
+    expect(said.length).toBeGreaterThan(1);
+    for (const content of said) {
+      expect(content.length).toBeLessThanOrEqual(2_000);
+      expect((content.match(/```/g) ?? []).length % 2).toBe(0);
+    }
+    expect(said.join('\n')).toContain('history [checklist] [--limit n]');
+  });
+});
