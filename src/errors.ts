@@ -23,7 +23,9 @@ export type ErrorCode =
   | 'no_escalation'
   | 'stale_page'
   | 'config_invalid'
-  | 'database_busy';
+  | 'database_busy'
+  /** A run id named from outside the run's own channel (writes) or workspace (reads). */
+  | 'wrong_channel';
 
 export class UserError extends Error {
   readonly code: ErrorCode;

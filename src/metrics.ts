@@ -7,6 +7,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry, Summary } f
 export interface Metrics {
   registry: Registry;
   commands: Counter<'platform' | 'outcome'>;
+  /** Commands refused, by the code the person was told (wrong_channel, forbidden, bad_command, …). */
+  rejections: Counter<'platform' | 'code'>;
   commandSeconds: Histogram<'platform'>;
   activeRuns: Gauge;
   timerLateness: Histogram<'kind'>;
@@ -53,6 +55,12 @@ export function createMetrics(options: { activeRuns?: () => Promise<number> } = 
       name: 'shipcheck_commands_total',
       help: 'Chat commands by platform and outcome (accepted, rejected, replayed, error)',
       labelNames: ['platform', 'outcome'],
+      registers: [registry],
+    }),
+    rejections: new Counter({
+      name: 'shipcheck_rejections_total',
+      help: 'Chat commands refused, by platform and the error code the reply carried',
+      labelNames: ['platform', 'code'],
       registers: [registry],
     }),
     commandSeconds: new Histogram({

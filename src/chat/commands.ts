@@ -199,7 +199,12 @@ export function parseDeployCommand(text: string): ParsedLine {
     case 'assign': {
       const [role, person, ...extra] = args;
       if (!role || !person || extra.length > 0) return usageError('name one role and one person.', 'assign');
-      return run({ type: 'assign', role, person });
+      const mention = mentionOf(person);
+      return run(
+        mention
+          ? { type: 'assign', role, person: mention.display, personId: mention.id }
+          : { type: 'assign', role, person },
+      );
     }
     case 'note': {
       if (!rest) return usageError('write the note.', verb);
@@ -230,6 +235,18 @@ export function parseDeployCommand(text: string): ParsedLine {
     default:
       return usageError(`unknown command “${verbWord}”.`, null);
   }
+}
+
+/**
+ * A platform mention: Slack's escaped `<@U123|bo>` / `<@U123>`, Discord's `<@123>` / `<@!123>`. The id is
+ * who is meant; the name after `|` is only how they are shown.
+ */
+export function mentionOf(word: string): { id: string; display: string } | null {
+  const match = /^<@!?([A-Za-z0-9]{1,40})(?:\|([^<>]{1,80}))?>$/.exec(word);
+  if (!match) return null;
+  const id = match[1] as string;
+  const name = match[2]?.trim();
+  return { id, display: name ? `@${name.replace(/^@/, '')}` : `@${id}` };
 }
 
 function usageError(problem: string, verb: string | null): ParsedLine {

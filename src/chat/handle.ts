@@ -1,5 +1,6 @@
 import type { ChecklistLibrary } from '../checklist/library.js';
 import type { CheckSpec } from '../checklist/types.js';
+import type { ErrorCode } from '../errors.js';
 import { describeOnCall } from '../escalation/oncall.js';
 import type { PeopleDirectory } from '../escalation/oncallFile.js';
 import { type Metrics, observeInteraction } from '../metrics.js';
@@ -8,15 +9,20 @@ import type { RunHistory } from '../report/historyService.js';
 import { noteRun, sinceReceipt } from '../requestContext.js';
 import { findItem } from '../runs/machine.js';
 import type { Outcome, RunService } from '../runs/service.js';
-import type { Actor, RunState } from '../runs/types.js';
+import type { Actor, RunCommand, RunState } from '../runs/types.js';
 import { type ChatCommand, helpFor, parseDeployCommand } from './commands.js';
 import { itemDetailsText } from './render/itemDetails.js';
 import { BOT_ACTOR, type CheckExecutor, itemsInScope, outcomesOf, summarizeOutcomes } from './runChecks.js';
+import { type HomeRefusal, type Origin, type RunHome, refuseRead, refuseWrite } from './runHome.js';
 
 /** Where a command came from and who typed it: the same shape from every platform. */
 export interface ChatContext {
   platform: string;
   channelId: string;
+  /** Slack team id / Discord guild id: a run answers only to its own channel, in its own workspace. */
+  workspaceId?: string | null;
+  /** Whether this channel is private (null: not known, treated as private). Recorded on a run it starts. */
+  channelPrivate?: boolean | null;
   /** How the person is named in the audit trail and on the messages, e.g. `@ana`. */
   actor: string;
   /** The platform's id for the person (Slack U…, Discord snowflake, terminal login); defaults to the actor without @. */
@@ -40,6 +46,8 @@ export interface Reply {
   report?: string | null;
   /** What became of a command that acted on a run, for metrics. */
   outcome?: 'accepted' | 'rejected' | 'replayed';
+  /** Why it was refused, when it was: kept from the decision to the reply and counted in /metrics. */
+  code?: ErrorCode;
 }
 
 export interface ChatDeps {
@@ -62,20 +70,39 @@ export function actorOf(deps: ChatDeps, context: ChatContext): Actor {
   const userId = context.userId ?? context.actor.replace(/^@/, '');
   return {
     name: context.actor,
+    id: context.userId ?? null,
     roles: deps.directory?.rolesOf(context.platform, userId, context.groups ?? []) ?? null,
   };
 }
 
 const quiet = (notice: string): Reply => ({ notice, run: null, previous: null, showAll: false });
+const refused = ({ code, message }: { code: ErrorCode; message: string }): Reply => ({
+  ...quiet(message),
+  outcome: 'rejected',
+  code,
+});
 
 /** `/deploy …` text in, the reply out. Platform adapters render the reply; this decides it. */
 export async function handleDeployText(deps: ChatDeps, context: ChatContext, text: string): Promise<Reply> {
   const parsed = parseDeployCommand(text);
   if (!parsed.ok) {
     deps.metrics?.commands.inc({ platform: context.platform, outcome: 'rejected' });
-    return quiet(parsed.message);
+    deps.metrics?.rejections.inc({ platform: context.platform, code: 'bad_command' });
+    return { ...quiet(parsed.message), outcome: 'rejected', code: 'bad_command' };
   }
   return handleCommand(deps, context, parsed.command);
+}
+
+/** A command built from typed options (Discord), or what is wrong with it, said with the command's help. */
+export async function handleParsed(
+  deps: ChatDeps,
+  context: ChatContext,
+  parsed: ChatCommand | string,
+): Promise<Reply> {
+  if (typeof parsed !== 'string') return handleCommand(deps, context, parsed);
+  deps.metrics?.commands.inc({ platform: context.platform, outcome: 'rejected' });
+  deps.metrics?.rejections.inc({ platform: context.platform, code: 'bad_command' });
+  return { ...quiet(parsed), outcome: 'rejected', code: 'bad_command' };
 }
 
 /** A command, typed or clicked, counted by outcome and timed for /metrics. */
@@ -88,6 +115,7 @@ export async function handleCommand(
   try {
     const reply = await decideReply(deps, context, command);
     deps.metrics?.commands.inc({ platform: context.platform, outcome: reply.outcome ?? 'accepted' });
+    if (reply.code) deps.metrics?.rejections.inc({ platform: context.platform, code: reply.code });
     deps.metrics?.commandSeconds.observe(
       { platform: context.platform },
       (performance.now() - started) / 1000,
@@ -117,33 +145,37 @@ async function decideReply(deps: ChatDeps, context: ChatContext, command: ChatCo
           environment: command.environment,
           platform: context.platform,
           channelId: context.channelId,
+          workspaceId: context.workspaceId ?? null,
+          channelPrivate: context.channelPrivate ?? null,
         },
-        context.actor,
+        actorOf(deps, context),
         context.idempotencyKey,
       );
       recorded(deps, context, outcome.state?.id);
       return replyTo(outcome, true);
     }
     case 'show': {
-      const run = await resolveRun(deps, context, command.runId);
-      if (typeof run === 'string') return quiet(run);
+      const run = await resolveRun(deps, context, command.runId, refuseRead);
+      if (!('id' in run)) return run;
       const found = findItem(run, command.ref);
       return quiet(found.ok ? itemDetailsText(run, found.item) : found.rejection.message);
     }
     case 'status': {
-      const run = await resolveRun(deps, context, command.runId);
-      if (typeof run === 'string') return quiet(run);
+      const run = await resolveRun(deps, context, command.runId, refuseRead);
+      if (!('id' in run)) return run;
       return { notice: null, run, previous: null, showAll: true };
     }
     case 'report': {
+      const away = command.runId ? await refusalAt(deps, context, command.runId, refuseRead) : null;
+      if (away) return refused(away);
       const run = await runToReport(deps, context, command.runId);
       return typeof run === 'string' ? quiet(run) : quiet(await chatReport(deps, run));
     }
     case 'history':
       return quiet(await historyText(deps, context, command.checklist, command.limit));
     case 'run-checks': {
-      const run = await resolveRun(deps, context, command.runId);
-      if (typeof run === 'string') return quiet(run);
+      const run = await resolveRun(deps, context, command.runId, refuseWrite);
+      if (!('id' in run)) return run;
       return runChecksOn(deps, context, run, command.scope);
     }
     case 'run': {
@@ -151,6 +183,11 @@ async function decideReply(deps: ChatDeps, context: ChatContext, command: ChatCo
       const runId = command.runId ?? (await deps.runs.activeRunId(context.platform, context.channelId));
       if (!runId) return quiet(NO_ACTIVE_RUN);
       noteRun(runId);
+      // A run id from a button or `--id` is only a claim: the run must live in the channel it came from.
+      const away = command.runId ? await refusalAt(deps, context, runId, refuseWrite) : null;
+      if (away) return refused(away);
+      const unnamed = unnamedPerson(context, command.command);
+      if (unnamed) return refused(unnamed);
       const outcome = await deps.runs.apply(
         runId,
         command.command,
@@ -211,7 +248,7 @@ function recorded(deps: ChatDeps, context: ChatContext, runId: string | undefine
 }
 
 function replyTo(outcome: Outcome, showAll: boolean): Reply {
-  if (outcome.rejection) return { ...quiet(outcome.rejection.message), outcome: 'rejected' };
+  if (outcome.rejection) return refused(outcome.rejection);
   // A replay already showed its effect the first time; showing nothing new is the truthful answer.
   if (outcome.replayed)
     return { notice: null, run: null, previous: null, showAll: false, outcome: 'replayed' };
@@ -222,17 +259,45 @@ function replyTo(outcome: Outcome, showAll: boolean): Reply {
 const NO_ACTIVE_RUN =
   'no run is active in this channel. /deploy start <checklist> begins one; /deploy list shows them.';
 
+type HomeRule = (run: RunHome, origin: Origin) => HomeRefusal | null;
+
 async function resolveRun(
   deps: ChatDeps,
   context: ChatContext,
   runId: string | null,
-): Promise<RunState | string> {
+  rule: HomeRule,
+): Promise<RunState | Reply> {
   if (runId) {
     const run = await deps.runs.get(runId);
-    return run ?? `there is no run ${runId}.`;
+    if (!run) return quiet(`there is no run ${runId}.`);
+    const refusal = rule(run, context);
+    return refusal ? refused(refusal) : run;
   }
   const active = await deps.runs.activeRun(context.platform, context.channelId);
-  return active ?? NO_ACTIVE_RUN;
+  return active ?? quiet(NO_ACTIVE_RUN);
+}
+
+/** Why this context may not act on the run named, or null (also when there is no such run: that is said later). */
+async function refusalAt(
+  deps: ChatDeps,
+  context: ChatContext,
+  runId: string,
+  rule: HomeRule,
+): Promise<HomeRefusal | null> {
+  const home = await deps.runs.home(runId);
+  return home ? rule(home, context) : null;
+}
+
+/**
+ * Where the platform names people by id, a role is given to an id: a bare `@bo` could be anyone calling
+ * themselves bo, so it is refused with what to type instead.
+ */
+function unnamedPerson(context: ChatContext, command: RunCommand): HomeRefusal | null {
+  if (command.type !== 'assign' || command.personId || !context.userId) return null;
+  return {
+    code: 'bad_command',
+    message: `name the person with a mention (type @ and pick them from the list), so the role goes to them and not to a name: /deploy assign ${command.role} @person.`,
+  };
 }
 
 function oncallText(deps: ChatDeps): string {

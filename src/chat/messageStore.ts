@@ -1,4 +1,4 @@
-import { and, eq, lte } from 'drizzle-orm';
+import { and, eq, isNull, lte } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { chatMessages } from '../db/schema.js';
 
@@ -96,6 +96,29 @@ export async function recordRendered(
         lte(chatMessages.revision, revision),
       ),
     );
+}
+
+/**
+ * The channel of the run message a thread was started on (a Discord thread started on a message has
+ * that message's id), or null when the id is not one of Shipcheck's top-level run messages.
+ */
+export async function selectThreadParent(
+  db: Database,
+  platform: string,
+  threadId: string,
+): Promise<string | null> {
+  const rows = await db
+    .select({ channelId: chatMessages.channelId })
+    .from(chatMessages)
+    .where(
+      and(
+        eq(chatMessages.platform, platform),
+        eq(chatMessages.messageId, threadId),
+        isNull(chatMessages.threadId),
+      ),
+    )
+    .limit(1);
+  return rows[0]?.channelId ?? null;
 }
 
 /** The run a platform message belongs to, for interactions that name only the message. */

@@ -27,6 +27,10 @@ export const runs = pgTable(
     environment: text('environment'),
     platform: text('platform').notNull(),
     channelId: text('channel_id').notNull(),
+    /** Slack team id or Discord guild id; null for the terminal and for runs started before it was kept. */
+    workspaceId: text('workspace_id'),
+    /** Whether the channel is private; null when unknown, which is treated as private. */
+    channelPrivate: boolean('channel_private'),
     status: text('status').notNull(),
     revision: integer('revision').notNull(),
     startedBy: text('started_by').notNull(),
@@ -78,6 +82,8 @@ export const runCommands = pgTable(
       .references(() => runs.id, { onDelete: 'cascade' }),
     idempotencyKey: text('idempotency_key'),
     actor: text('actor').notNull(),
+    /** The platform's id for who acted (the name in `actor` is as it was at the time). */
+    actorId: text('actor_id'),
     command: jsonb('command').notNull(),
     accepted: boolean('accepted').notNull(),
     rejectionCode: text('rejection_code'),
@@ -104,6 +110,7 @@ export const runEvents = pgTable(
       .references(() => runCommands.id, { onDelete: 'cascade' }),
     type: text('type').notNull(),
     actor: text('actor').notNull(),
+    actorId: text('actor_id'),
     payload: jsonb('payload').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },

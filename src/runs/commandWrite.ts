@@ -20,6 +20,8 @@ export interface CommandWrite {
   expectedRevision: number;
   idempotencyKey: string | null;
   actor: string;
+  /** The platform user id of who acted: the audit keeps it beside the name. */
+  actorId?: string | null;
   command: unknown;
   at: Date;
   change: AcceptedChange | RejectedChange;
@@ -105,8 +107,9 @@ function commandInsert(write: CommandWrite): SQL {
   const { change } = write;
   const revision = change.accepted ? change.next.revision : write.expectedRevision;
   return sql`insert into run_commands
-      (run_id, idempotency_key, actor, command, accepted, rejection_code, rejection_message, revision, created_at)
-    select guard.id, ${write.idempotencyKey}::text, ${write.actor}::text, ${JSON.stringify(write.command)}::jsonb,
+      (run_id, idempotency_key, actor, actor_id, command, accepted, rejection_code, rejection_message, revision,
+       created_at)
+    select guard.id, ${write.idempotencyKey}::text, ${write.actor}::text, ${write.actorId ?? null}::text, ${JSON.stringify(write.command)}::jsonb,
       ${change.accepted}::boolean, ${change.accepted ? null : change.code}::text,
       ${change.accepted ? null : change.message}::text, ${revision}::int, ${write.at.toISOString()}::timestamptz
     from guard
@@ -115,9 +118,9 @@ function commandInsert(write: CommandWrite): SQL {
 
 /** Seq continues from the run's last event: the run row's lock, held by the guard, keeps it contiguous. */
 function eventsInsert(write: CommandWrite, events: RunEvent[]): SQL {
-  return sql`insert into run_events (run_id, seq, command_id, type, actor, payload, created_at)
+  return sql`insert into run_events (run_id, seq, command_id, type, actor, actor_id, payload, created_at)
     select ${write.runId}::text, (last.seq + event.ordinal)::int, command.id, event.payload->>'type',
-      ${write.actor}::text, event.payload, ${write.at.toISOString()}::timestamptz
+      ${write.actor}::text, ${write.actorId ?? null}::text, event.payload, ${write.at.toISOString()}::timestamptz
     from command,
       (select coalesce(max(seq), 0) as seq from run_events where run_id = ${write.runId}::text) as last,
       jsonb_array_elements(${JSON.stringify(events)}::jsonb) with ordinality as event(payload, ordinal)`;

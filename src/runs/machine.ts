@@ -61,7 +61,7 @@ function decideOnActiveRun(state: RunState, command: RunCommand, _now: Date, act
     case 'signoff':
       return decideSignoff(state, command.ref, actor);
     case 'assign':
-      return decideAssign(state, command.role, command.person, actor);
+      return decideAssign(state, command, actor);
     case 'record_checks':
       return decideCheckResults(state, command.results);
     case 'escalate':
@@ -321,9 +321,15 @@ function decideSignoff(state: RunState, ref: string, actor: Actor): Decision {
   return accept(withDerivedParents(state, [{ type: 'item_signed', key: item.key, role }]));
 }
 
-function decideAssign(state: RunState, role: string, person: string, actor: Actor): Decision {
+function decideAssign(
+  state: RunState,
+  { role, person, personId }: { role: string; person: string; personId?: string | null },
+  actor: Actor,
+): Decision {
   const roleId = role.trim().toLowerCase();
   const name = person.trim();
+  // The role is held by the platform's user id; the name is only how they are shown.
+  const holder = personId?.trim() || name;
   if (!roleId || !name)
     return reject('bad_command', 'name the role and the person: /deploy assign <role> <@person>.');
   const mayAssign = state.checklist.permissions.assign ?? [];
@@ -333,16 +339,25 @@ function decideAssign(state: RunState, role: string, person: string, actor: Acto
       `only someone with the role ${roleId}${mayAssign.length > 0 ? ` or ${mayAssign.join(', ')}` : ''} may give it to others.`,
     );
   }
-  if ((state.assignments[roleId] ?? []).includes(name)) {
+  if ((state.assignments[roleId] ?? []).includes(holder)) {
     return reject('already_done', `${name} already has the role ${roleId} in this run.`);
   }
-  return accept([{ type: 'role_assigned', role: roleId, person: name }]);
+  return accept([
+    personId
+      ? { type: 'role_assigned', role: roleId, person: name, personId: holder }
+      : { type: 'role_assigned', role: roleId, person: name },
+  ]);
 }
 
 /** With no people directory, everyone may do everything: permissions start when oncall.yaml names people. */
 export function holdsRole(state: RunState, actor: Actor, role: string): boolean {
   if (actor.roles === null) return true;
-  return actor.roles.includes(role) || (state.assignments[role] ?? []).includes(actor.name);
+  return actor.roles.includes(role) || (state.assignments[role] ?? []).includes(identityOf(actor));
+}
+
+/** What an assignment is held by: the platform user id, or the name where a channel has no ids. */
+export function identityOf(actor: Actor): string {
+  return actor.id?.trim() || actor.name;
 }
 
 function refuseWithoutRole(
@@ -461,7 +476,7 @@ export function applyEvents(state: RunState, events: RunEvent[], actor: string, 
     if (event.type === 'role_assigned') {
       next.assignments = {
         ...next.assignments,
-        [event.role]: [...(next.assignments[event.role] ?? []), event.person],
+        [event.role]: [...(next.assignments[event.role] ?? []), event.personId ?? event.person],
       };
       continue;
     }
@@ -501,6 +516,8 @@ export function initialState(command: StartCommand, actor: string, at: Date): Ru
     environment: command.environment,
     platform: command.platform,
     channelId: command.channelId,
+    workspaceId: command.workspaceId ?? null,
+    channelPrivate: command.channelPrivate ?? null,
     status: 'active',
     revision: 1,
     startedBy: actor,

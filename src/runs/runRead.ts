@@ -79,7 +79,8 @@ function seenJson(key: string): SQL {
 
 const HEADER_JSON = sql.raw(`json_build_object('id', r.id, 'checklistName', r.checklist_name,
   'checklistHash', r.checklist_hash, 'version', r.version, 'environment', r.environment,
-  'platform', r.platform, 'channelId', r.channel_id, 'status', r.status, 'revision', r.revision,
+  'platform', r.platform, 'channelId', r.channel_id,
+  'workspaceId', r.workspace_id, 'channelPrivate', r.channel_private, 'status', r.status, 'revision', r.revision,
   'startedBy', r.started_by, 'startedAt', r.started_at, 'endedAt', r.ended_at, 'endedBy', r.ended_by,
   'endReason', r.end_reason, 'assignments', r.assignments, 'updatedAt', r.updated_at)`);
 

@@ -8,7 +8,7 @@ import { applyEvents, decide, initialState } from './machine.js';
 import { type RunSnapshot, readRun } from './runRead.js';
 import { RunStateCache } from './stateCache.js';
 import * as store from './store.js';
-import type { Actor, Rejection, RunCommand, RunEvent, RunState, StartCommand } from './types.js';
+import type { Actor, Rejection, RunCommand, RunEvent, RunHome, RunState, StartCommand } from './types.js';
 
 const CHECKLIST_CACHE_SIZE = 256;
 const STATE_CACHE_SIZE = 256;
@@ -31,6 +31,9 @@ export interface StartInput {
   environment: string | null;
   platform: string;
   channelId: string;
+  /** Slack team / Discord guild: reads from other channels stay inside it. */
+  workspaceId?: string | null;
+  channelPrivate?: boolean | null;
 }
 
 export interface RunServiceOptions {
@@ -56,7 +59,9 @@ export class RunService {
     this.#schedule = { stallMinutes: options.stallMinutes ?? null };
   }
 
-  async start(input: StartInput, actor: string, idempotencyKey: string | null): Promise<Outcome> {
+  async start(input: StartInput, by: string | Actor, idempotencyKey: string | null): Promise<Outcome> {
+    const actor = typeof by === 'string' ? by : by.name;
+    const actorId = typeof by === 'string' ? null : (by.id ?? null);
     const replay = idempotencyKey ? await this.#replay(idempotencyKey) : null;
     if (replay) return replay;
     const activeId = await store.selectActiveRunId(this.#db, input.platform, input.channelId);
@@ -74,6 +79,7 @@ export class RunService {
           runId: state.id,
           idempotencyKey,
           actor,
+          actorId,
           command: describeStart(command),
           accepted: true,
           rejectionCode: null,
@@ -81,7 +87,7 @@ export class RunService {
           revision: state.revision,
           at: now,
         });
-        await store.appendEvents(tx, state.id, commandId, actor, decision.events, now);
+        await store.appendEvents(tx, state.id, commandId, actor, decision.events, now, actorId);
         await store.insertTimers(tx, timersFor(state, decision.events, now, this.#schedule), now);
       });
     } catch (error) {
@@ -232,6 +238,7 @@ export class RunService {
       expectedRevision: previous.revision,
       idempotencyKey,
       actor: who.name,
+      actorId: who.id ?? null,
       command,
       at: now,
     };
@@ -295,6 +302,13 @@ export class RunService {
       if (oldest !== undefined) this.#checklists.delete(oldest);
     }
     this.#checklists.set(runId, checklist);
+  }
+
+  /** Where a run lives (platform, workspace, channel): it never changes, so a cached state answers. */
+  async home(runId: string): Promise<RunHome | null> {
+    const cached = this.#states.get(runId);
+    if (cached) return cached;
+    return store.selectRunHome(this.#db, runId);
   }
 
   /** Only the id: enough to apply a command, without reading the run twice. */

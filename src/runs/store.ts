@@ -23,6 +23,8 @@ export interface StoredEvent {
   seq: number;
   type: RunEvent['type'];
   actor: string;
+  /** The platform user id of who acted, when the platform gave one. */
+  actorId: string | null;
   payload: RunEvent;
   at: Date;
 }
@@ -56,6 +58,21 @@ export async function selectActiveRunId(db: Database, platform: string, channelI
     .from(runs)
     .where(and(eq(runs.platform, platform), eq(runs.channelId, channelId), eq(runs.status, 'active')));
   return rows[0]?.id ?? null;
+}
+
+/** The run's platform, workspace and channel: who may write it, and who may read it. */
+export async function selectRunHome(db: Database, runId: string) {
+  const [row] = await db
+    .select({
+      id: runs.id,
+      platform: runs.platform,
+      channelId: runs.channelId,
+      workspaceId: runs.workspaceId,
+      channelPrivate: runs.channelPrivate,
+    })
+    .from(runs)
+    .where(eq(runs.id, runId));
+  return row ?? null;
 }
 
 export async function selectRecentRuns(db: Database, platform: string, channelId: string, limit: number) {
@@ -110,6 +127,8 @@ export function toRunState(
     environment: row.environment,
     platform: row.platform,
     channelId: row.channelId,
+    workspaceId: row.workspaceId ?? null,
+    channelPrivate: row.channelPrivate ?? null,
     status: row.status as RunStatus,
     revision: row.revision,
     startedBy: row.startedBy,
@@ -133,6 +152,8 @@ export async function insertRun(tx: Database, state: RunState): Promise<void> {
     environment: state.environment,
     platform: state.platform,
     channelId: state.channelId,
+    workspaceId: state.workspaceId ?? null,
+    channelPrivate: state.channelPrivate ?? null,
     status: state.status,
     revision: state.revision,
     startedBy: state.startedBy,
@@ -158,6 +179,7 @@ export interface CommandRecord {
   runId: string;
   idempotencyKey: string | null;
   actor: string;
+  actorId?: string | null;
   command: unknown;
   accepted: boolean;
   rejectionCode: string | null;
@@ -173,6 +195,7 @@ export async function insertCommand(tx: Database, record: CommandRecord): Promis
       runId: record.runId,
       idempotencyKey: record.idempotencyKey,
       actor: record.actor,
+      actorId: record.actorId ?? null,
       command: record.command,
       accepted: record.accepted,
       rejectionCode: record.rejectionCode,
@@ -191,6 +214,7 @@ export async function appendEvents(
   actor: string,
   events: RunEvent[],
   at: Date,
+  actorId: string | null = null,
 ): Promise<void> {
   if (events.length === 0) return;
   const [last] = await tx
@@ -205,6 +229,7 @@ export async function appendEvents(
       commandId,
       type: event.type,
       actor,
+      actorId,
       payload: event,
       createdAt: at,
     })),
@@ -221,6 +246,7 @@ export async function selectEvents(db: Database, runId: string): Promise<StoredE
     seq: row.seq,
     type: row.type as RunEvent['type'],
     actor: row.actor,
+    actorId: row.actorId ?? null,
     payload: row.payload as RunEvent,
     at: row.createdAt,
   }));

@@ -23,6 +23,10 @@ export interface RunState {
   environment: string | null;
   platform: string;
   channelId: string;
+  /** Slack team / Discord guild the channel is in; null for the terminal and for older runs. */
+  workspaceId?: string | null;
+  /** Whether the run's channel is private; null when unknown, which counts as private. */
+  channelPrivate?: boolean | null;
   status: RunStatus;
   revision: number;
   startedBy: string;
@@ -30,7 +34,7 @@ export interface RunState {
   endedAt: Date | null;
   endedBy: string | null;
   endReason: string | null;
-  /** Roles given to people for this run only: role → actors. */
+  /** Roles given to people for this run only: role → the platform user ids (a name only where there is no id). */
   assignments: Record<string, string[]>;
   /** The escalation not yet resolved, if any (a run has at most one at a time). */
   escalation: EscalationState | null;
@@ -48,7 +52,8 @@ export type RunCommand =
   | { type: 'set'; ref: string; value: string }
   | { type: 'decide'; ref: string; option: string }
   | { type: 'signoff'; ref: string }
-  | { type: 'assign'; role: string; person: string }
+  /** `personId` is the platform user id the mention named; `person` is how they are shown. */
+  | { type: 'assign'; role: string; person: string; personId?: string | null }
   /** Issued by Shipcheck itself after running automated checks: one result per item. */
   | { type: 'record_checks'; results: CheckOutcome[] }
   | { type: 'complete' }
@@ -116,9 +121,14 @@ export interface StartCommand {
   environment: string | null;
   platform: string;
   channelId: string;
+  workspaceId?: string | null;
+  channelPrivate?: boolean | null;
 }
 
 export type Command = StartCommand | RunCommand;
+
+/** Where a run lives: every change comes from there, and reads from elsewhere stay in its workspace. */
+export type RunHome = Pick<RunState, 'id' | 'platform' | 'channelId' | 'workspaceId' | 'channelPrivate'>;
 
 /** What happened, as stored in the audit log. `auto` marks a change the machine made as a consequence. */
 export type RunEvent =
@@ -139,7 +149,7 @@ export type RunEvent =
   | { type: 'item_value_set'; key: string; value: string; flagged: string[] }
   | { type: 'item_decided'; key: string; option: string }
   | { type: 'item_signed'; key: string; role: string }
-  | { type: 'role_assigned'; role: string; person: string }
+  | { type: 'role_assigned'; role: string; person: string; personId?: string | null }
   | {
       type: 'escalation_opened';
       escalationId: string;
@@ -177,6 +187,8 @@ export interface CheckOutcome {
 /** Who is acting: the name shown for them, and their roles (null when no people directory is set up). */
 export interface Actor {
   name: string;
+  /** The platform's user id: what roles, assignments and sign-offs are held by. Names are display only. */
+  id?: string | null;
   roles: string[] | null;
 }
 

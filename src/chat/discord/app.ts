@@ -8,6 +8,7 @@ import { Background, settledWithin } from '../background.js';
 import type { Clock } from '../clock.js';
 import type { MessageCoordinator } from '../coordination.js';
 import type { ChatDeps } from '../handle.js';
+import { selectThreadParent } from '../messageStore.js';
 import { InProcessRateLimiter, type RateLimiter, type RateLimits } from '../rateLimiter.js';
 import { RunPublisher } from '../runPublisher.js';
 import { DiscordApi } from './api.js';
@@ -85,6 +86,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     track: (channelId: string, work: () => Promise<void>) => lanes.push(channelId, bindToRequest(work)),
     detach: (work: () => Promise<void>) => background.run(bindToRequest(work)),
     firstSight: (id: string) => recent.add(id),
+    threadParent: (threadId: string) => selectThreadParent(options.db, 'discord', threadId),
   };
   client.on(Events.InteractionCreate, (interaction) => {
     if (stopping) return;

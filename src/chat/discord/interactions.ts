@@ -5,6 +5,7 @@ import {
   type Interaction,
   MessageFlags,
   type ModalSubmitInteraction,
+  PermissionFlagsBits,
   type RepliableInteraction,
   type StringSelectMenuInteraction,
 } from 'discord.js';
@@ -15,7 +16,7 @@ import type { RunCommand, RunState, Severity } from '../../runs/types.js';
 import { viewRun } from '../../runs/view.js';
 import type { ChatCommand } from '../commands.js';
 import { failureNotice } from '../failure.js';
-import { type ChatContext, type ChatDeps, handleCommand, handleDeployText, type Reply } from '../handle.js';
+import { type ChatContext, type ChatDeps, handleCommand, handleParsed, type Reply } from '../handle.js';
 import { renderSummaryText } from '../render/text.js';
 import type { RunPublisher } from '../runPublisher.js';
 import type { DiscordApi } from './api.js';
@@ -24,7 +25,7 @@ import { type DiscordMessage, NO_MENTIONS } from './components.js';
 import { type Control, decodeControl, type ModalVerb } from './ids.js';
 import { FIELD, modalFor } from './modals.js';
 import { renderItemPanel, renderNotice } from './render.js';
-import { completionOf, deployTextOf, type OptionValues } from './slashCommand.js';
+import { completionOf, describeSubcommand, type OptionValues, subcommandToCommand } from './slashCommand.js';
 import { clip } from './text.js';
 
 /**
@@ -50,6 +51,11 @@ export interface InteractionEnv {
   detach(work: () => Promise<void>): void;
   /** True the first time an interaction id is seen by this process. */
   firstSight(interactionId: string): boolean;
+  /**
+   * The channel of the run whose thread this is, when the thread is one Shipcheck started on a run's
+   * summary and discord.js has not cached it (no thread event reached this process).
+   */
+  threadParent(threadId: string): Promise<string | null>;
 }
 
 const THREAD_TYPES = new Set([10, 11, 12]);
@@ -72,16 +78,45 @@ function runChannelOf(interaction: Interaction): string {
   return interaction.channelId ?? '';
 }
 
-function contextOf(interaction: Interaction): ChatContext {
+/**
+ * Who asked, from where. A click inside a run's thread comes from the run's channel: the thread's parent,
+ * from discord.js's cache or, for a thread it has not seen, from the summary message the thread started on.
+ */
+async function contextOf(env: InteractionEnv, interaction: Interaction): Promise<ChatContext> {
+  const known = runChannelOf(interaction);
+  const uncached = interaction.channel === null && interaction.guildId !== null;
+  const channelId = (uncached ? await env.threadParent(known) : null) ?? known;
   return {
     platform: DISCORD_PLATFORM,
-    channelId: runChannelOf(interaction),
+    channelId,
+    workspaceId: interaction.guildId ?? null,
+    channelPrivate: isPrivateChannel(interaction),
     actor: `@${interaction.user.username || interaction.user.id}`,
     // Roles from oncall.yaml are looked up by the Discord user id, and by the server roles they hold.
     userId: interaction.user.id,
     groups: serverRolesOf(interaction),
     idempotencyKey: `discord:${interaction.id}`,
   };
+}
+
+/**
+ * Private when it is a DM or a private thread, or @everyone may not view the channel; null when the
+ * channel's permission overwrites are not known here (then it counts as private).
+ */
+function isPrivateChannel(interaction: Interaction): boolean | null {
+  const guildId = interaction.guildId;
+  if (!guildId) return true;
+  const channel = interaction.channel as {
+    type?: number;
+    parent?: unknown;
+    permissionOverwrites?: { cache: Map<string, { deny: { has(bit: bigint): boolean } }> };
+  } | null;
+  if (!channel) return null;
+  if (channel.type === 12) return true;
+  const home = (THREAD_TYPES.has(channel.type ?? -1) ? channel.parent : channel) as typeof channel;
+  const everyone = home?.permissionOverwrites?.cache;
+  if (!everyone) return null;
+  return everyone.get(guildId)?.deny.has(PermissionFlagsBits.ViewChannel) ?? false;
 }
 
 /** The ids of the server roles the person holds; none in a DM. */
@@ -108,18 +143,16 @@ async function onAutocomplete(env: InteractionEnv, interaction: AutocompleteInte
 
 async function onSlashCommand(env: InteractionEnv, interaction: ChatInputCommandInteraction): Promise<void> {
   if (!(await answered(env, () => interaction.deferReply({ flags: MessageFlags.Ephemeral })))) return;
-  const context = contextOf(interaction);
+  const context = await contextOf(env, interaction);
   env.track(context.channelId, async () => {
     await guarded(env, interaction, async () => {
-      const text = deployTextOf(
-        interaction.options.getSubcommand(false) ?? 'help',
-        optionValues(interaction),
-      );
-      const reply = await handleDeployText(env.deps, context, text ?? '/deploy help');
+      const subcommand = interaction.options.getSubcommand(false) ?? 'help';
+      const values = optionValues(interaction);
+      const reply = await handleParsed(env.deps, context, subcommandToCommand(subcommand, values));
       env.detach(() =>
         guarded(env, interaction, async () => {
           const said = await present(env, interaction, reply);
-          if (!said) await tell(interaction, doneNotice(reply, text ?? ''));
+          if (!said) await tell(interaction, doneNotice(reply, describeSubcommand(subcommand, values)));
         }),
       );
     });
@@ -131,7 +164,8 @@ function optionValues(interaction: ChatInputCommandInteraction): OptionValues {
   const values: OptionValues = {};
   const options = interaction.options.data[0]?.options ?? [];
   for (const option of options) {
-    if (option.user) values[option.name] = `@${option.user.username}`;
+    // The mention form carries the user id: a role is held by the id, the name is only shown.
+    if (option.user) values[option.name] = `<@${option.user.id}|${option.user.username}>`;
     else if (typeof option.value === 'string' || typeof option.value === 'number')
       values[option.name] = option.value;
   }
@@ -313,7 +347,7 @@ async function act(
   command: ChatCommand,
 ): Promise<void> {
   await guarded(env, interaction, async () => {
-    const reply = await handleCommand(env.deps, contextOf(interaction), command);
+    const reply = await handleCommand(env.deps, await contextOf(env, interaction), command);
     env.detach(() => guarded(env, interaction, async () => void (await present(env, interaction, reply))));
   });
 }
@@ -358,9 +392,12 @@ async function present(
   return said;
 }
 
+/** Under the run's summary, in its thread, as on Slack; in the channel when the run has no summary. */
 async function postReport(env: InteractionEnv, run: RunState, report: string): Promise<void> {
   for (const content of renderNotice(report)) {
-    await env.api.postMessage(run.channelId, { content, components: [], allowed_mentions: NO_MENTIONS });
+    const message = { content, components: [], allowed_mentions: NO_MENTIONS };
+    const posted = await env.publisher.postInThread(run, message);
+    if (!posted) await env.api.postMessage(run.channelId, message);
   }
 }
 

@@ -52,11 +52,12 @@ export function modalFor(verb: ModalVerb, runId: string, item: string | undefine
         {
           type: 4,
           custom_id: FIELD.severity,
-          label: 'Severity (P0, P1, P2 or P3; blank for the default)',
+          // Discord refuses a label over 45 characters (the whole modal fails to open).
+          label: 'Severity: P0 to P3 (blank for the default)',
           style: 1,
           required: false,
           max_length: 2,
-          placeholder: 'P2',
+          placeholder: 'P0, P1, P2 or P3',
         },
       ],
     });

@@ -334,13 +334,14 @@ export function renderNotice(notice: string): string[] {
   let length = 0;
   for (const line of rest) {
     // Inside a code block nothing is formatted, and a ``` in user text could end it: remove backticks.
-    const plain = clip(line.replace(/`/g, "'"), 300) || ' ';
-    if (length + plain.length + 1 > room - 20) {
+    // Measured as pushed (padding included), so a block never outgrows the message it goes in.
+    const shown = line.trim() === '' ? '' : line.replace(/`/g, "'").slice(0, 300);
+    if (length + shown.length + 1 > room - 20) {
       flush();
       length = 0;
     }
-    block.push(line.trim() === '' ? '' : line.replace(/`/g, "'").slice(0, 300));
-    length += plain.length + 1;
+    block.push(shown);
+    length += shown.length + 1;
   }
   flush();
   if (current) chunks.push(current);

@@ -1,7 +1,10 @@
+import type { RunCommand, Severity } from '../../runs/types.js';
+import { type ChatCommand, mentionOf } from '../commands.js';
+
 /**
  * `/deploy` as a Discord application command: one subcommand per verb of the shared grammar, each
  * option typed, checklist names and item references autocompleted. A submitted command becomes the same
- * `/deploy …` text a Slack or terminal user types, so it behaves exactly the same everywhere.
+ * typed command a Slack or terminal line parses to, built from the typed options directly.
  */
 
 export type Completion = 'checklist' | 'item' | 'scope';
@@ -21,8 +24,11 @@ interface SubcommandSpec {
   name: string;
   description: string;
   options: OptionSpec[];
-  /** The words after `/deploy`, from the option values. */
-  words(values: OptionValues): (string | undefined)[];
+  /**
+   * The typed command, straight from the typed options: nothing is joined into text to be parsed
+   * again, so a reason carries `--id x`, quotes or a lone `6"` verbatim. A string is what is missing.
+   */
+  build(values: OptionValues): ChatCommand | string;
 }
 
 const SEVERITIES = ['P0', 'P1', 'P2', 'P3'];
@@ -36,8 +42,16 @@ const item = (description = 'the item, by its reference (1.2)') =>
   str('item', description, { required: true, autocomplete: 'item' });
 const reason = (description: string) => str('reason', description, { required: true, maxLength: 500 });
 const run = str('run', 'a run id, when not this channel’s active run');
-const text = (value: string | number | undefined) => (value === undefined ? undefined : String(value));
-const runFlag = (values: OptionValues) => (values.run ? `--id ${values.run}` : undefined);
+/** Free text as typed (a reason, a value, a version): verbatim. */
+const free = (value: string | number | undefined) => (value === undefined ? null : String(value));
+/** A name or reference: surrounding spaces mean nothing. */
+const id = (value: string | number | undefined) => (value === undefined ? '' : String(value).trim());
+const runOf = (values: OptionValues) => id(values.run) || null;
+const onRun = (values: OptionValues, command: RunCommand): ChatCommand => ({
+  kind: 'run',
+  command,
+  runId: runOf(values),
+});
 
 const SUBCOMMANDS: SubcommandSpec[] = [
   {
@@ -48,73 +62,84 @@ const SUBCOMMANDS: SubcommandSpec[] = [
       str('version', 'what is deployed, e.g. v1.4.2'),
       str('env', 'where it is deployed, e.g. production'),
     ],
-    words: (v) => ['start', text(v.checklist), text(v.version), v.env ? `--env ${v.env}` : undefined],
+    build: (v) => ({
+      kind: 'start',
+      checklist: id(v.checklist),
+      version: free(v.version),
+      environment: free(v.env),
+    }),
   },
   {
     name: 'status',
     description: 'show the run: progress per phase and every item',
     options: [run],
-    words: (v) => ['status', runFlag(v)],
+    build: (v) => ({ kind: 'status', runId: runOf(v) }),
   },
   {
     name: 'show',
     description: 'what an item asks: the notes under it, its check, its section',
     options: [item(), run],
-    words: (v) => ['show', runFlag(v), text(v.item)],
+    build: (v) => ({ kind: 'show', ref: id(v.item), runId: runOf(v) }),
   },
   {
     name: 'list',
     description: 'the checklists you can start, and recent runs here',
     options: [],
-    words: () => ['list'],
+    build: () => ({ kind: 'list' }),
   },
   {
     name: 'check',
     description: 'tick items off, e.g. 1.1 1.2',
     options: [item('the items, by reference: 1.1 1.2'), run],
-    words: (v) => ['check', text(v.item), runFlag(v)],
+    build: (v) =>
+      onRun(v, {
+        type: 'check',
+        refs: id(v.item)
+          .split(/[\s,]+/)
+          .filter(Boolean),
+      }),
   },
   {
     name: 'undo',
     description: 'reopen an item that was done, skipped, failed or N/A',
     options: [item(), run],
-    words: (v) => ['undo', text(v.item), runFlag(v)],
+    build: (v) => onRun(v, { type: 'uncheck', ref: id(v.item) }),
   },
   {
     name: 'skip',
     description: 'skip an item, saying why',
     options: [item(), reason('why it is skipped'), run],
-    words: (v) => ['skip', runFlag(v), text(v.item), text(v.reason)],
+    build: (v) => onRun(v, { type: 'skip', ref: id(v.item), reason: free(v.reason) ?? '' }),
   },
   {
     name: 'fail',
     description: 'mark an item failed, saying what failed',
     options: [item(), reason('what failed'), run],
-    words: (v) => ['fail', runFlag(v), text(v.item), text(v.reason)],
+    build: (v) => onRun(v, { type: 'fail', ref: id(v.item), detail: free(v.reason) ?? '' }),
   },
   {
     name: 'na',
     description: 'mark an item not applicable',
     options: [item(), run],
-    words: (v) => ['na', text(v.item), runFlag(v)],
+    build: (v) => onRun(v, { type: 'na', ref: id(v.item) }),
   },
   {
     name: 'set',
     description: 'record a value: 420, or p50=180 p95=450',
     options: [item(), str('value', 'the value', { required: true, maxLength: 200 }), run],
-    words: (v) => ['set', runFlag(v), text(v.item), text(v.value)],
+    build: (v) => onRun(v, { type: 'set', ref: id(v.item), value: free(v.value) ?? '' }),
   },
   {
     name: 'decide',
     description: 'answer a decision, e.g. keep',
     options: [item(), str('option', 'the option chosen', { required: true }), run],
-    words: (v) => ['decide', runFlag(v), text(v.item), text(v.option)],
+    build: (v) => onRun(v, { type: 'decide', ref: id(v.item), option: free(v.option) ?? '' }),
   },
   {
     name: 'signoff',
     description: 'sign off an item as yourself (your role must match)',
     options: [item(), run],
-    words: (v) => ['signoff', text(v.item), runFlag(v)],
+    build: (v) => onRun(v, { type: 'signoff', ref: id(v.item) }),
   },
   {
     name: 'assign',
@@ -124,7 +149,12 @@ const SUBCOMMANDS: SubcommandSpec[] = [
       { name: 'person', description: 'who', type: 'user', required: true },
       run,
     ],
-    words: (v) => ['assign', runFlag(v), text(v.role), text(v.person)],
+    build: (v) => {
+      const person = mentionOf(id(v.person));
+      return person
+        ? onRun(v, { type: 'assign', role: id(v.role), person: person.display, personId: person.id })
+        : 'choose the person from the list Discord offers.';
+    },
   },
   {
     name: 'note',
@@ -134,61 +164,75 @@ const SUBCOMMANDS: SubcommandSpec[] = [
       str('item', 'the item it is about', { autocomplete: 'item' }),
       run,
     ],
-    words: (v) => ['note', runFlag(v), v.item ? `${v.item}:` : undefined, text(v.text)],
+    build: (v) => {
+      const note = free(v.text) ?? '';
+      return onRun(v, v.item ? { type: 'note', ref: id(v.item), text: note } : { type: 'note', text: note });
+    },
   },
   {
     name: 'complete',
     description: 'finish the run (every required item must be resolved)',
     options: [run],
-    words: (v) => ['complete', runFlag(v)],
+    build: (v) => onRun(v, { type: 'complete' }),
   },
   {
     name: 'abort',
     description: 'stop the run without deploying',
     options: [reason('why'), run],
-    words: (v) => ['abort', runFlag(v), text(v.reason)],
+    build: (v) => onRun(v, { type: 'abort', reason: free(v.reason) ?? '' }),
   },
   {
     name: 'rollback',
     description: 'end the run as rolled back',
     options: [reason('why'), run],
-    words: (v) => ['rollback', runFlag(v), text(v.reason)],
+    build: (v) => onRun(v, { type: 'rollback', reason: free(v.reason) ?? '' }),
   },
   {
     name: 'escalate',
     description: 'page the on-call path now',
     options: [reason('what is wrong'), str('severity', 'how bad', { choices: SEVERITIES }), run],
-    words: (v) => ['escalate', runFlag(v), text(v.severity), text(v.reason)],
+    build: (v) => {
+      const reason = free(v.reason) ?? '';
+      const severity = SEVERITIES.find((known) => known === v.severity) as Severity | undefined;
+      return onRun(v, severity ? { type: 'escalate', reason, severity } : { type: 'escalate', reason });
+    },
   },
   {
     name: 'ack',
     description: 'acknowledge the open escalation: you own it, the paging stops',
     options: [run],
-    words: (v) => ['ack', runFlag(v)],
+    build: (v) => onRun(v, { type: 'ack' }),
   },
   {
     name: 'resolve',
     description: 'close the open escalation',
     options: [run],
-    words: (v) => ['resolve', runFlag(v)],
+    build: (v) => onRun(v, { type: 'resolve' }),
   },
   {
     name: 'oncall',
     description: 'who is on call now, per rotation and role',
     options: [],
-    words: () => ['oncall'],
+    build: () => ({ kind: 'oncall' }),
   },
   {
     name: 'run-checks',
     description: 'run the automated checks now and record their results',
     options: [str('scope', 'an item, a phase, or all', { autocomplete: 'scope' }), run],
-    words: (v) => ['run-checks', text(v.scope), runFlag(v)],
+    build: (v) => {
+      const scope = free(v.scope)?.trim() ?? null;
+      return {
+        kind: 'run-checks',
+        scope: scope && scope.toLowerCase() !== 'all' ? scope : null,
+        runId: runOf(v),
+      };
+    },
   },
   {
     name: 'report',
     description: 'the run’s report: durations, failures, values, sign-offs',
     options: [run],
-    words: (v) => ['report', text(v.run)],
+    build: (v) => ({ kind: 'report', runId: runOf(v) }),
   },
   {
     name: 'history',
@@ -197,24 +241,33 @@ const SUBCOMMANDS: SubcommandSpec[] = [
       str('checklist', 'only this checklist', { autocomplete: 'checklist' }),
       { name: 'limit', description: 'how many runs (1–50)', type: 'integer' },
     ],
-    words: (v) => ['history', text(v.checklist), v.limit !== undefined ? `--limit ${v.limit}` : undefined],
+    build: (v) => ({
+      kind: 'history',
+      checklist: free(v.checklist)?.trim() || null,
+      limit: typeof v.limit === 'number' ? v.limit : null,
+    }),
   },
   {
     name: 'help',
     description: 'how to use /deploy',
     options: [str('command', 'help for one command')],
-    words: (v) => ['help', text(v.command)],
+    build: (v) => ({ kind: 'help', topic: free(v.command)?.trim().toLowerCase() || null }),
   },
 ];
 
 const BY_NAME = new Map(SUBCOMMANDS.map((spec) => [spec.name, spec]));
 
-/** The `/deploy …` line a submitted subcommand stands for; null for a subcommand this version does not know. */
-export function deployTextOf(subcommand: string, values: OptionValues): string | null {
+/** The command a submitted subcommand stands for, or what is wrong with it (an unknown subcommand shows the help). */
+export function subcommandToCommand(subcommand: string, values: OptionValues): ChatCommand | string {
   const spec = BY_NAME.get(subcommand);
-  if (!spec) return null;
-  const words = spec.words(values).filter((word): word is string => Boolean(word?.trim()));
-  return `/deploy ${words.map((word) => word.trim()).join(' ')}`;
+  if (!spec) return { kind: 'help', topic: null };
+  return spec.build(values);
+}
+
+/** How a submitted subcommand reads back to the person who typed it. */
+export function describeSubcommand(subcommand: string, values: OptionValues): string {
+  const options = Object.entries(values).map(([name, value]) => `${name}: ${String(value)}`);
+  return [`/deploy ${subcommand}`, ...options].join(' · ');
 }
 
 /** Which completion an option asks for, or null. */

@@ -1,4 +1,5 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Database } from '../../db/client.js';
 import { UserError } from '../../errors.js';
@@ -14,6 +15,7 @@ import { RunPublisher } from '../runPublisher.js';
 import { WorkQueue } from '../workQueue.js';
 import { SlackApi } from './api.js';
 import type { SlackMessage } from './blocks.js';
+import { admitSlackRequest } from './gate.js';
 import { registerInteractions, SLACK_PLATFORM } from './interactions.js';
 import { SLACK_RATE_LIMITS } from './limits.js';
 import { slackMessagePort } from './port.js';
@@ -152,27 +154,47 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     }
   };
 
+  const gate = {
+    signingSecret: options.signingSecret ?? '',
+    onRefused: (reason: string) => metrics?.rejections.inc({ platform: SLACK_PLATFORM, code: reason }),
+  };
+  const handleHttp = receiver
+    ? (request: IncomingMessage, response: ServerResponse) => {
+        if (stopping) {
+          // Slack retries a request that fails: the next process (or this one restarted) takes it.
+          response.writeHead(503, { 'retry-after': '1' });
+          response.end();
+          return;
+        }
+        withRequest({ platform: SLACK_PLATFORM }, () => {
+          const received = currentRequest()?.receivedAt ?? performance.now();
+          response.once('finish', () =>
+            observeInteraction(metrics, SLACK_PLATFORM, 'ack', performance.now() - received),
+          );
+          if (request.method !== 'POST' || request.url?.split('?')[0] !== SLACK_EVENTS_PATH) {
+            receiver.requestListener(request, response);
+            return;
+          }
+          // Bounded and verified here before Bolt reads anything; Bolt then takes the buffered body.
+          admitSlackRequest(request, response, gate).then(
+            (admitted) => {
+              if (admitted) receiver.requestListener(request, response);
+            },
+            (error: unknown) => {
+              logger.warn({ err: error }, 'slack request could not be read');
+              if (!response.headersSent) response.writeHead(400).end();
+            },
+          );
+        });
+      }
+    : null;
+  let server: Server | null = null;
+
   return {
     mode,
     api,
     publisher,
-    handleHttp: receiver
-      ? (request, response) => {
-          if (stopping) {
-            // Slack retries a request that fails: the next process (or this one restarted) takes it.
-            response.writeHead(503, { 'retry-after': '1' });
-            response.end();
-            return;
-          }
-          withRequest({ platform: SLACK_PLATFORM }, () => {
-            const received = currentRequest()?.receivedAt ?? performance.now();
-            response.once('finish', () =>
-              observeInteraction(metrics, SLACK_PLATFORM, 'ack', performance.now() - received),
-            );
-            receiver.requestListener(request, response);
-          });
-        }
-      : null,
+    handleHttp,
     async start() {
       await refusedAs('SLACK_BOT_TOKEN', () => app.init());
       if (mode === 'socket') {
@@ -188,7 +210,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         );
         return { port: null };
       }
-      const server = (await app.start({ port: options.port, host: options.host ?? '0.0.0.0' })) as Server;
+      // Our own server, so every request passes the gate (Bolt's would buffer any body unchecked).
+      server = createServer(handleHttp as NonNullable<typeof handleHttp>);
+      server.listen(options.port, options.host ?? '0.0.0.0');
+      await once(server, 'listening');
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : options.port;
       logger.info({ platform: SLACK_PLATFORM, mode, port }, 'listening for Slack');
@@ -202,7 +227,12 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       if (stopping) return;
       stopping = true;
       const started = Date.now();
-      if (listening) await app.stop();
+      if (listening && server) {
+        const closing = server;
+        const closed = new Promise<void>((resolve) => closing.close(() => resolve()));
+        closing.closeIdleConnections();
+        await closed;
+      } else if (listening) await app.stop();
       // Acknowledged clicks are committed whatever it takes: the person was told Slack has them.
       await work.idle();
       const left = graceMs - (Date.now() - started);

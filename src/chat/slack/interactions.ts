@@ -64,6 +64,20 @@ export interface InteractionEnv {
   detach(work: () => Promise<void>): void;
 }
 
+/** The person as a click or a submitted modal names them: the id and team are who they are. */
+type SlackUser = { id: string; username?: string; name?: string; team_id?: string };
+
+/**
+ * What the payload tells of a channel's privacy: Slack names private channels `privategroup` in a command,
+ * and legacy private channels and DMs have G/D ids. Anything else is taken as public.
+ */
+function isPrivateChannel(channelId: string, channelName: string | undefined): boolean {
+  if (/^[GD]/.test(channelId)) return true;
+  return (
+    channelName === 'privategroup' || channelName === 'directmessage' || /^mpdm-/.test(channelName ?? '')
+  );
+}
+
 /** Where an answer for one person goes. */
 interface Audience {
   channelId: string;
@@ -74,37 +88,50 @@ interface Audience {
 export function registerInteractions(app: App, env: InteractionEnv): void {
   // The app receives only its own commands, so any command name works (`/deploy`, or another in a test app).
   app.command(/.*/, async (args) => {
-    await args.ack();
-    env.track(args.command.channel_id, () => onSlashCommand(env, args));
+    const audience: Audience = {
+      channelId: args.command.channel_id,
+      userId: args.command.user_id,
+      respond: args.respond,
+    };
+    durably(env, args.ack, audience, () => onSlashCommand(env, args));
   });
 
-  app.action<BlockAction<OverflowAction>>(ACTION.item, async ({ ack, body, action }) => {
-    await ack();
-    env.track(audienceOf(body).channelId, () =>
-      onItemChoice(env, body, action, action.selected_option?.value ?? ''),
-    );
-  });
-
-  app.action<BlockAction<ButtonAction>>(ACTION.itemButton, async ({ ack, body, action }) => {
-    await ack();
-    env.track(audienceOf(body).channelId, () => onItemChoice(env, body, action, action.value ?? ''));
-  });
+  const itemChoice = async (
+    ack: () => Promise<void>,
+    body: BlockAction,
+    action: OverflowAction | ButtonAction,
+    value: string,
+  ) => {
+    const choice = decodeItemChoice(value);
+    // A choice that opens a modal has a trigger id that expires in three seconds, and one that only
+    // shows something writes nothing: neither waits in the channel's lane.
+    if (!choice || choice.verb === 'show' || modalVerbs.has(choice.verb)) {
+      await ack();
+      env.detach(() => onItemChoice(env, body, action, value));
+      return;
+    }
+    durably(env, ack, audienceOf(body), () => onItemChoice(env, body, action, value));
+  };
+  app.action<BlockAction<OverflowAction>>(ACTION.item, ({ ack, body, action }) =>
+    itemChoice(ack, body, action, action.selected_option?.value ?? ''),
+  );
+  app.action<BlockAction<ButtonAction>>(ACTION.itemButton, ({ ack, body, action }) =>
+    itemChoice(ack, body, action, action.value ?? ''),
+  );
 
   app.action<BlockAction<ButtonAction>>(ACTION.complete, async ({ ack, body, action, respond }) => {
-    await ack();
     const audience = audienceOf(body, respond);
     const runId = action.value ?? '';
-    env.track(audience.channelId, () =>
-      runAndShow(env, body.user, audience, runId, { type: 'complete' }, actionKey(body, action)),
+    durably(env, ack, audience, () =>
+      runAndShow(env, slackUser(body), audience, runId, { type: 'complete' }, actionKey(body, action)),
     );
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.ack, async ({ ack, body, action, respond }) => {
-    await ack();
     const audience = audienceOf(body, respond);
     const runId = action.value ?? '';
-    env.track(audience.channelId, () =>
-      runAndShow(env, body.user, audience, runId, { type: 'ack' }, actionKey(body, action)),
+    durably(env, ack, audience, () =>
+      runAndShow(env, slackUser(body), audience, runId, { type: 'ack' }, actionKey(body, action)),
     );
   });
 
@@ -112,9 +139,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     await ack();
     const audience = audienceOf(body, respond);
     const context: ModalContext = { runId: action.value ?? '', channelId: audience.channelId };
-    env.track(audience.channelId, () =>
-      openModal(env, audience, body.trigger_id, endModal(`run ${context.runId}`, context)),
-    );
+    env.detach(() => openModal(env, audience, body.trigger_id, endModal(`run ${context.runId}`, context)));
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.runChecks, async ({ ack, body, action, respond }) => {
@@ -122,7 +147,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     const audience = audienceOf(body, respond);
     const chat: ChatCommand = { kind: 'run-checks', scope: null, runId: action.value ?? '' };
     env.track(audience.channelId, () =>
-      handleAndShow(env, body.user, audience, chat, actionKey(body, action)),
+      handleAndShow(env, slackUser(body), audience, chat, actionKey(body, action)),
     );
   });
 
@@ -130,7 +155,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     await ack();
     const audience = audienceOf(body, respond);
     const context: ModalContext = { runId: action.value ?? '', channelId: audience.channelId };
-    env.track(audience.channelId, () => openModal(env, audience, body.trigger_id, escalateModal(context)));
+    env.detach(() => openModal(env, audience, body.trigger_id, escalateModal(context)));
   });
 
   app.view<ViewSubmitAction>(VIEW.escalate, async ({ ack, body, view }) => {
@@ -138,29 +163,33 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     const reason = readReason(values);
     if (!reason)
       return ack(reasonError('Say what is wrong: it is the first thing the on-call person reads.'));
-    await ack();
     const context = decodeModalContext(view.private_metadata);
-    if (!context) return;
+    if (!context) return ack();
     const severity = readSeverity(values);
     const command: RunCommand = severity
       ? { type: 'escalate', reason, severity }
       : { type: 'escalate', reason };
     const audience = { channelId: context.channelId, userId: body.user.id };
-    env.track(audience.channelId, () =>
-      runAndShow(env, body.user, audience, context.runId, command, `slack:view:${body.view.id}`),
+    durably(
+      env,
+      () => ack(),
+      audience,
+      () => runAndShow(env, slackUser(body), audience, context.runId, command, `slack:view:${body.view.id}`),
     );
   });
 
   app.view<ViewSubmitAction>(VIEW.set, async ({ ack, body, view }) => {
     const value = readValue(view.state.values as ViewValues);
     if (!value) return ack(valueError('Type the value to record.'));
-    await ack();
     const context = decodeModalContext(view.private_metadata);
-    if (!context?.item) return;
+    if (!context?.item) return ack();
     const audience = { channelId: context.channelId, userId: body.user.id };
     const command: RunCommand = { type: 'set', ref: context.item, value };
-    env.track(audience.channelId, () =>
-      runAndShow(env, body.user, audience, context.runId, command, `slack:view:${body.view.id}`),
+    durably(
+      env,
+      () => ack(),
+      audience,
+      () => runAndShow(env, slackUser(body), audience, context.runId, command, `slack:view:${body.view.id}`),
     );
   });
   app.view<ViewSubmitAction>(VIEW.skip, async ({ ack, body, view }) => {
@@ -176,18 +205,21 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     const reason = readReason(values);
     if (!how) return ack(howError('Choose abort or roll back.'));
     if (!reason) return ack(reasonError('Say why the run ends: the audit trail keeps it.'));
-    await ack();
-    if (!context) return;
+    if (!context) return ack();
     const audience = { channelId: context.channelId, userId: body.user.id };
-    env.track(audience.channelId, () =>
-      runAndShow(
-        env,
-        body.user,
-        audience,
-        context.runId,
-        { type: how, reason },
-        `slack:view:${body.view.id}`,
-      ),
+    durably(
+      env,
+      () => ack(),
+      audience,
+      () =>
+        runAndShow(
+          env,
+          slackUser(body),
+          audience,
+          context.runId,
+          { type: how, reason },
+          `slack:view:${body.view.id}`,
+        ),
     );
   });
 }
@@ -198,6 +230,8 @@ async function onSlashCommand(env: InteractionEnv, args: SlackCommandMiddlewareA
   const context: ChatContext = {
     platform: SLACK_PLATFORM,
     channelId: command.channel_id,
+    workspaceId: command.team_id || null,
+    channelPrivate: isPrivateChannel(command.channel_id, command.channel_name),
     actor: actorName(command.user_name, command.user_id),
     userId: command.user_id,
     // Slack gives every invocation its own trigger id: a redelivered command carries the same one.
@@ -227,12 +261,13 @@ async function onItemChoice(
   }
   if (choice.verb === 'show') {
     const show: ChatCommand = { kind: 'show', ref: choice.item, runId: choice.runId };
-    return handleAndShow(env, body.user, audience, show, actionKey(body, action));
+    return handleAndShow(env, slackUser(body), audience, show, actionKey(body, action));
   }
   const modal = modalFor(choice, shownLine(body, action.block_id) ?? `item ${choice.item}`, audience);
   if (modal) return openModal(env, audience, body.trigger_id, modal);
   const command = commandOf(choice);
-  if (command) await runAndShow(env, body.user, audience, choice.runId, command, actionKey(body, action));
+  if (command)
+    await runAndShow(env, slackUser(body), audience, choice.runId, command, actionKey(body, action));
 }
 
 /** Skip, fail and record need words a click cannot carry: they open a modal that asks for them. */
@@ -278,24 +313,69 @@ async function onReasonSubmitted(
   if (!reason) {
     return ack(reasonError(verb === 'skip' ? 'Say why it is skipped.' : 'Say what failed.'));
   }
-  await ack();
   const context = decodeModalContext(body.view.private_metadata);
-  if (!context?.item) return;
+  if (!context?.item) return ack();
   const command: RunCommand =
     verb === 'skip'
       ? { type: 'skip', ref: context.item, reason }
       : { type: 'fail', ref: context.item, detail: reason };
   const audience = { channelId: context.channelId, userId: body.user.id };
   // A view is submitted once; a redelivery of that submission carries the same view id.
-  env.track(audience.channelId, () =>
-    runAndShow(env, body.user, audience, context.runId, command, `slack:view:${body.view.id}`),
+  durably(
+    env,
+    () => ack(),
+    audience,
+    () => runAndShow(env, slackUser(body), audience, context.runId, command, `slack:view:${body.view.id}`),
   );
+}
+
+/** Slack waits three seconds for an answer; a commit still running after this is answered as "recording". */
+export const ACK_BUDGET_MS = 2_000;
+
+export const RECORDING_NOTICE =
+  'Received: still recording it (the database is slow). You will see the outcome here in a moment.';
+
+/** What a choice opens a modal for: skip, fail and record need words a click cannot carry. */
+const modalVerbs = new Set(['skip', 'fail', 'set']);
+
+/**
+ * Answers Slack only once `commit` has recorded what the person did, in the channel's ordered lane:
+ * Slack never resends a request that got its answer, so an answer before the commit is a click a crash
+ * can lose. When the commit outlasts ACK_BUDGET_MS, Slack is answered anyway and the person is told,
+ * truthfully, that it is still being recorded; the outcome follows as it always does.
+ */
+function durably(
+  env: InteractionEnv,
+  ack: () => Promise<void>,
+  audience: Audience,
+  commit: () => Promise<void>,
+): void {
+  let answered: Promise<void> | null = null;
+  const answer = () => {
+    answered ??= ack().catch((error: unknown) => env.logger.warn({ err: error }, 'could not answer Slack'));
+    return answered;
+  };
+  const slow = setTimeout(() => {
+    void answer().then(() =>
+      tell(env, audience, RECORDING_NOTICE).catch((error: unknown) =>
+        env.logger.warn({ err: error }, 'could not say the click is being recorded'),
+      ),
+    );
+  }, ACK_BUDGET_MS);
+  env.track(audience.channelId, async () => {
+    try {
+      await commit();
+    } finally {
+      clearTimeout(slow);
+      await answer();
+    }
+  });
 }
 
 /** Applies a command to a named run for the person who clicked, then shows what changed. */
 async function runAndShow(
   env: InteractionEnv,
-  user: { id: string; username?: string; name?: string },
+  user: SlackUser,
   audience: Audience,
   runId: string,
   command: RunCommand,
@@ -307,7 +387,7 @@ async function runAndShow(
 /** Any command on behalf of the person who clicked, then what it changed. */
 async function handleAndShow(
   env: InteractionEnv,
-  user: { id: string; username?: string; name?: string },
+  user: SlackUser,
   audience: Audience,
   chat: ChatCommand,
   idempotencyKey: string,
@@ -315,6 +395,7 @@ async function handleAndShow(
   const context: ChatContext = {
     platform: SLACK_PLATFORM,
     channelId: audience.channelId,
+    workspaceId: user.team_id || null,
     actor: actorName(user.username ?? user.name, user.id),
     // Roles from oncall.yaml are looked up by the Slack user id.
     userId: user.id,
@@ -427,4 +508,10 @@ function shownLine(body: BlockAction, blockId: string): string | null {
     ?.blocks;
   const block = blocks?.find((candidate) => candidate.block_id === blockId);
   return block?.text?.text ?? null;
+}
+
+/** Who acted, in which workspace: the request's team, else the user's own. */
+function slackUser(body: BlockAction | ViewSubmitAction): SlackUser {
+  const team = body.team?.id ?? (body.user as { team_id?: string }).team_id;
+  return { ...body.user, ...(team ? { team_id: team } : {}) };
 }

@@ -115,9 +115,11 @@ describe('a run of the demo checklist on Discord, by interactions only', () => {
     for (const section of now.sections) expect(section.components).toEqual([]);
     const [latest] = await discord.runs.recentRuns('discord', CHANNEL, 1);
     expect(latest?.status).toBe('completed');
-    // The report goes in the channel, pinging nobody.
-    const last = fake.messages(CHANNEL).at(-1);
+    // The report goes under the summary, in the run's thread as on Slack, pinging nobody.
+    const last = fake.thread(now.summary.id).at(-1);
+    expect(last?.content).toContain('Report');
     expect(last?.allowed_mentions).toEqual({ parse: [] });
+    expect(fake.messages(CHANNEL).at(-1)?.id).toBe(now.summary.id);
     expect(discord.problems).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { RateLimits } from '../../../src/chat/rateLimiter.js';
+import type { CheckExecutor } from '../../../src/chat/runChecks.js';
 import { createSlackAdapter, type SlackAdapter } from '../../../src/chat/slack/app.js';
 import type { ChecklistLibrary } from '../../../src/checklist/library.js';
 import type { PeopleDirectory } from '../../../src/escalation/oncallFile.js';
@@ -67,6 +68,8 @@ export interface HarnessOptions {
   listen?: boolean;
   /** What /metrics would show; without it nothing is counted. */
   metrics?: Metrics;
+  /** Runs the automated checks; without it `run-checks` says they are not available. */
+  checks?: CheckExecutor;
 }
 
 /** The real Bolt app on the run service and a test database, pointed at a fresh fake Slack. */
@@ -91,6 +94,7 @@ export async function startSlackHarness(options: HarnessOptions): Promise<SlackH
       library: options.library,
       ...(options.directory ? { directory: options.directory } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.checks ? { checks: options.checks } : {}),
     },
     db: options.database.handle.db,
     logger,

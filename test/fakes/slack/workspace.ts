@@ -142,6 +142,17 @@ export class SlackWorkspace {
     return this.deliver(payload, overrides);
   }
 
+  /** Where HTTP deliveries go. */
+  get url(): string {
+    if (this.#delivery.kind !== 'http') throw new Error('not an HTTP workspace');
+    return this.#delivery.url;
+  }
+
+  /** A signed form body exactly as given: for bodies Slack itself would never send. */
+  deliverRaw(body: string, overrides: HttpOverrides = {}): Promise<Delivered> {
+    return this.#post(body, overrides);
+  }
+
   /** Delivers an interaction payload (block_actions, view_submission) as Slack would. */
   deliver(payload: Json, overrides: HttpOverrides = {}): Promise<Delivered> {
     if (this.#delivery.kind === 'socket') return this.#envelope('interactive', payload, overrides);
