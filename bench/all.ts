@@ -41,6 +41,7 @@ const BENCHES: Bench[] = [
   { name: 'startup', file: 'bench/startup.ts', output: { file: 'startup' }, timeoutSeconds: 180 },
   { name: 'interaction', file: 'bench/interaction.ts', output: { file: 'interaction' }, timeoutSeconds: 300 },
   { name: 'timers', file: 'bench/timers.ts', output: { file: 'timers' }, timeoutSeconds: 300 },
+  { name: 'paging', file: 'bench/paging.ts', output: 'stdout', timeoutSeconds: 120 },
 ];
 
 function build(): void {

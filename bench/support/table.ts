@@ -138,6 +138,35 @@ function timersSection(figures: Figures): Section | null {
   };
 }
 
+function pagingSection(figures: Figures): Section | null {
+  const paging = figures.paging as Figures | undefined;
+  if (!paging) return null;
+  return {
+    title: `3b. paging: ${show(paging.pages)} pages, a webhook that takes ${show(paging['webhook answer ms'])} ms to answer`,
+    rows: [
+      {
+        figure: 'slow webhook: delivered / expected',
+        value: show(paging['slow webhook: delivered / expected']),
+        target: 'all, each once',
+      },
+      {
+        figure: 'slow webhook: requests per delivery (max)',
+        value: show(paging['slow webhook: requests per delivery key (max)']),
+        target: '1',
+      },
+      {
+        figure: 'fast notifier: delivered / expected',
+        value: show(paging['fast notifier: delivered / expected']),
+      },
+      {
+        figure: 'fast notifier lateness p50 / p99',
+        value: pair(paging, 'fast notifier lateness p50 ms', 'fast notifier lateness p99 ms'),
+        target: 'p99 < 1000 ms',
+      },
+    ],
+  };
+}
+
 function checksSection(figures: Figures): Section | null {
   const checks = figures.checks as Figures | undefined;
   if (!checks) return null;
@@ -218,6 +247,7 @@ export function printTable(figures: Figures): void {
     interactionSection(figures),
     coalescingSection(figures),
     timersSection(figures),
+    pagingSection(figures),
     checksSection(figures),
     startupSection(figures),
     commandsSection(figures),
