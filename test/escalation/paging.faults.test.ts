@@ -128,14 +128,15 @@ class Stopwatch implements Notifier {
   }
 }
 
-function replica(db: DatabaseHandle, notifiers: Notifier[], workerId: string) {
-  const runs = new RunService(db.db);
+function replica(db: DatabaseHandle, notifiers: Notifier[], workerId: string, clock?: () => Date) {
+  const runs = new RunService(db.db, clock ? { clock } : {});
   const worker = new TimerWorker({
     db: db.db,
     handlers: escalationHandlers({ runs, directory, notifiers }),
     logger,
     workerId,
     pollMs: 100,
+    ...(clock ? { clock } : {}),
   });
   return { runs, worker };
 }
@@ -211,6 +212,42 @@ describe('a slow notifier delays nothing but itself (figure: pages delivered = p
 });
 
 describe('an acknowledgement wins over a delivery not yet made', () => {
+  it('an ack during a slow delivery stops the remaining steps (figure: pages after the ack = 0)', async () => {
+    const receiver = await hook(() => 8_000);
+    const stopwatch = new Stopwatch();
+    // Real time plus an offset the test moves: step 2 falls due 5 minutes after step 1.
+    let offset = 0;
+    const clock = () => new Date(Date.now() + offset);
+    const { runs, worker } = replica(
+      database.handle,
+      [webhookNotifier(receiver.url, 'secret', logger), stopwatch],
+      'slow-ack',
+      clock,
+    );
+    worker.start();
+    try {
+      const [opened] = await openEscalations(runs, 1);
+      const runId = opened?.runId as string;
+      await until(() => receiver.received.size === 1, 5_000);
+      // Step 1's webhook delivery is still trickling in when someone owns the escalation.
+      expect([...receiver.received.values()][0]?.answered).toBe(0);
+      expect((await runs.apply(runId, { type: 'ack' }, '@ana', null)).accepted).toBe(true);
+      offset = 6 * 60_000;
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const events = await runs.events(runId);
+      expect(events.filter((event) => event.type === 'escalation_paged')).toHaveLength(1);
+      expect(stopwatch.pages).toHaveLength(1);
+      // The webhook had step 1's page and then the acknowledgement itself; no second step.
+      expect([...receiver.received.keys()].map((key) => key.replace(/^send:deliver:[^:]+:/, ''))).toEqual([
+        '0:0:webhook',
+        'acknowledged:webhook',
+      ]);
+    } finally {
+      await worker.stop();
+      await receiver.close();
+    }
+  }, 30_000);
+
   it('a page waiting for its retry is dropped when the escalation is acknowledged, and no later step pages', async () => {
     let attempts = 0;
     // The first answer is a 503: the delivery waits for its retry (1 s later).

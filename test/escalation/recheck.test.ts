@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckExecutor } from '../../src/checks/executor.js';
@@ -64,6 +65,14 @@ describe('a check that repeats on a schedule', () => {
     const runId = started.state?.id as string;
     const key = checklist.items[0]?.key as string;
     const checkRuns = async () => (await runs.events(runId)).filter((event) => event.type === 'check_ran');
+    // One pending repetition at a time: each run of the check schedules the next.
+    const pendingRechecks = async () =>
+      (
+        (await database.handle.db.execute(
+          sql`select key from timers where run_id = ${runId} and kind = 'recheck' and fired_at is null`,
+        )) as unknown as { rows: { key: string }[] }
+      ).rows.map((row) => row.key);
+    expect(await pendingRechecks()).toEqual([`recheck:${runId}:${key}:1`]);
 
     now = at(5);
     await worker.runDue();
@@ -72,6 +81,8 @@ describe('a check that repeats on a schedule', () => {
       actor: '@shipcheck',
       value: '200',
     });
+
+    expect(await pendingRechecks()).toEqual([`recheck:${runId}:${key}:2`]);
 
     status = 503;
     now = at(10);

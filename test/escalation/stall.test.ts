@@ -1,9 +1,11 @@
+import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escalationHandlers } from '../../src/escalation/escalator.js';
 import type { Notice, Notifier } from '../../src/escalation/notify.js';
 import { readOncallFile } from '../../src/escalation/oncallFile.js';
 import { RunService } from '../../src/runs/service.js';
+import type { RunCommand } from '../../src/runs/types.js';
 import { TimerWorker } from '../../src/timers/worker.js';
 import { checklistFrom } from '../support/checklists.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -84,5 +86,35 @@ describe('a run with no progress escalates', () => {
     });
     expect(notices.filter((notice) => notice.kind === 'page')).toHaveLength(1);
     expect(notices[0]?.targets).toMatchObject([{ person: 'ana', via: 'role:on-call-engineer' }]);
+  });
+
+  it('keeps one pending watch per run, however often its items change', async () => {
+    const directory = readOncallFile(ONCALL).directory;
+    if (!directory) throw new Error('oncall.yaml did not parse');
+    const runs = new RunService(database.handle.db, {
+      clock: () => now,
+      stallMinutes: directory.stallMinutes,
+    });
+    const started = await runs.start(
+      { checklist, version: 'v1', environment: null, platform: 'test', channelId: 'stall-2' },
+      '@ana',
+      null,
+    );
+    const runId = started.state?.id as string;
+    const changes: RunCommand[] = [
+      { type: 'check', refs: ['1.1'] },
+      { type: 'uncheck', ref: '1.1' },
+      { type: 'check', refs: ['1.1'] },
+      { type: 'check', refs: ['1.2'] },
+    ];
+    for (const [index, command] of changes.entries()) {
+      now = at(50 + index);
+      expect((await runs.apply(runId, command, '@ana', null)).accepted).toBe(true);
+    }
+    const pending = (await database.handle.db.execute(
+      sql`select key, due_at from timers where run_id = ${runId} and kind = 'stall' and fired_at is null`,
+    )) as unknown as { rows: { key: string; due_at: string | Date }[] };
+    expect(pending.rows).toHaveLength(1);
+    expect(new Date(pending.rows[0]?.due_at ?? 0).getTime()).toBe(at(53 + 30).getTime());
   });
 });
