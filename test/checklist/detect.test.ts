@@ -3,6 +3,7 @@ import { detectCheck, normalizeTarget, variablesIn } from '../../src/checklist/d
 import { parseChecklist, readChecklist } from '../../src/checklist/parse.js';
 import type { Checklist, ChecklistItem } from '../../src/checklist/types.js';
 import { checklistFrom, loadSeed, type SEED_FILES } from '../support/checklists.js';
+import { itWithSeeds } from '../support/seeds.js';
 
 type SeedFile = (typeof SEED_FILES)[number];
 
@@ -39,7 +40,7 @@ function detected(checklist: Checklist): [number, string, string][] {
 }
 
 describe('checks detected in the seeds', () => {
-  it('seed 000: the backticked GET …/health items are HTTP checks on ${APP_HOST}', () => {
+  itWithSeeds('seed 000: the backticked GET …/health items are HTTP checks on ${APP_HOST}', () => {
     const checklist = seed('000_9a2bf36146cdfb09.txt');
     const health = at(checklist, 10);
     expect(health.text).toBe('Health endpoint responding: `GET https://your-app.railway.app/health`');
@@ -62,42 +63,48 @@ describe('checks detected in the seeds', () => {
     ]);
   });
 
-  it('seed 000: an undeclared ${APP_HOST} is a warning with a hint, once, at the first item needing it', () => {
-    const source = seed('000_9a2bf36146cdfb09.txt').source;
-    const { checklist, problems } = readChecklist(source, { name: 's', file: 's.md' });
-    expect(checklist).not.toBeNull();
-    expect(problems).toEqual([
-      {
-        line: 10,
-        severity: 'warning',
-        message: 'item 1.3 checks a target that needs ${APP_HOST}, which the front matter does not set',
-        hint: "give it a value under the checklist's variables:, or set SHIPCHECK_VAR_APP_HOST in Shipcheck's environment",
-      },
-    ]);
-  });
+  itWithSeeds(
+    'seed 000: an undeclared ${APP_HOST} is a warning with a hint, once, at the first item needing it',
+    () => {
+      const source = seed('000_9a2bf36146cdfb09.txt').source;
+      const { checklist, problems } = readChecklist(source, { name: 's', file: 's.md' });
+      expect(checklist).not.toBeNull();
+      expect(problems).toEqual([
+        {
+          line: 10,
+          severity: 'warning',
+          message: 'item 1.3 checks a target that needs ${APP_HOST}, which the front matter does not set',
+          hint: "give it a value under the checklist's variables:, or set SHIPCHECK_VAR_APP_HOST in Shipcheck's environment",
+        },
+      ]);
+    },
+  );
 
-  it('seed 002: `curl -s …/health | jq .status` in the block under "returns 200" checks status 200 and .status', () => {
-    const checklist = seed('002_12b12a7f77bbfa89.txt');
-    const item = at(checklist, 85);
-    expect(item.text).toBe('Verify health check endpoint returns 200:');
-    expect(item.kind).toBe('check');
-    expect(item.check).toEqual({
-      spec: {
-        kind: 'http',
-        method: 'GET',
-        url: 'https://api.ywmessaging.com/health',
-        expectStatus: 200,
-        jsonPath: 'status',
-        equals: undefined,
-      },
-      source: 'detected',
-      name: null,
-      detectedFrom: "curl -s https://api.ywmessaging.com/health | jq '.status'",
-      variables: [],
-    });
-  });
+  itWithSeeds(
+    'seed 002: `curl -s …/health | jq .status` in the block under "returns 200" checks status 200 and .status',
+    () => {
+      const checklist = seed('002_12b12a7f77bbfa89.txt');
+      const item = at(checklist, 85);
+      expect(item.text).toBe('Verify health check endpoint returns 200:');
+      expect(item.kind).toBe('check');
+      expect(item.check).toEqual({
+        spec: {
+          kind: 'http',
+          method: 'GET',
+          url: 'https://api.ywmessaging.com/health',
+          expectStatus: 200,
+          jsonPath: 'status',
+          equals: undefined,
+        },
+        source: 'detected',
+        name: null,
+        detectedFrom: "curl -s https://api.ywmessaging.com/health | jq '.status'",
+        variables: [],
+      });
+    },
+  );
 
-  it('seed 002: the detailed health check has no status or JSON path to compare', () => {
+  itWithSeeds('seed 002: the detailed health check has no status or JSON path to compare', () => {
     const spec = at(seed('002_12b12a7f77bbfa89.txt'), 89).check?.spec;
     expect(spec).toMatchObject({
       kind: 'http',
@@ -108,16 +115,19 @@ describe('checks detected in the seeds', () => {
     expect(spec && 'jsonPath' in spec ? spec.jsonPath : 'missing').toBeUndefined();
   });
 
-  it('seed 002: only the two health items are checks; log greps and the command reference are not', () => {
-    const checklist = seed('002_12b12a7f77bbfa89.txt');
-    expect(at(checklist, 146)).toMatchObject({ kind: 'task', text: 'Check application logs for errors:' });
-    expect(detected(checklist)).toEqual([
-      [85, 'http', 'https://api.ywmessaging.com/health'],
-      [89, 'http', 'https://api.ywmessaging.com/health/detailed'],
-    ]);
-  });
+  itWithSeeds(
+    'seed 002: only the two health items are checks; log greps and the command reference are not',
+    () => {
+      const checklist = seed('002_12b12a7f77bbfa89.txt');
+      expect(at(checklist, 146)).toMatchObject({ kind: 'task', text: 'Check application logs for errors:' });
+      expect(detected(checklist)).toEqual([
+        [85, 'http', 'https://api.ywmessaging.com/health'],
+        [89, 'http', 'https://api.ywmessaging.com/health/detailed'],
+      ]);
+    },
+  );
 
-  it('seed 004: the `/health` endpoint item checks ${APP_URL}/health for 200', () => {
+  itWithSeeds('seed 004: the `/health` endpoint item checks ${APP_URL}/health for 200', () => {
     const item = at(seed('004_d4a68ed5b284ad4b.txt'), 287);
     expect(item.text).toBe('`/health` endpoint responds with 200 OK');
     expect(item.check).toMatchObject({
@@ -128,7 +138,7 @@ describe('checks detected in the seeds', () => {
     });
   });
 
-  it('seed 004: the `curl -I` block above "Dashboard accessible" makes it a HEAD check', () => {
+  itWithSeeds('seed 004: the `curl -I` block above "Dashboard accessible" makes it a HEAD check', () => {
     const checklist = seed('004_d4a68ed5b284ad4b.txt');
     expect(at(checklist, 299).check).toMatchObject({
       spec: { kind: 'http', method: 'HEAD', url: 'https://discord-trade-exec-production.up.railway.app' },
@@ -143,7 +153,7 @@ describe('checks detected in the seeds', () => {
     ]);
   });
 
-  it('seeds 001 and 003 name no automatable command next to an item', () => {
+  itWithSeeds('seeds 001 and 003 name no automatable command next to an item', () => {
     expect(detected(seed('001_ace487689436cbad.txt'))).toEqual([]);
     expect(detected(seed('003_8b026e154c1aa401.txt'))).toEqual([]);
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyItem, readFields, readTarget } from '../../src/checklist/kinds.js';
 import type { Checklist, ChecklistItem, ItemKind } from '../../src/checklist/types.js';
 import { checklistFrom, loadSeed, SEED_FILES, SEEDS_DIR } from '../support/checklists.js';
+import { itWithSeeds } from '../support/seeds.js';
 
 type SeedFile = (typeof SEED_FILES)[number];
 
@@ -295,7 +296,7 @@ describe('every blank, decision and sign-off in the seeds is recognised', () => 
     [S004]: 4,
   };
 
-  it.each(SEED_FILES)('%s: no such line is left a plain task', (file) => {
+  itWithSeeds.each(SEED_FILES)('%s: no such line is left a plain task', (file) => {
     const lines = sourceLines(file);
     const fenced = fencedLines(lines);
     const asking = lines
@@ -310,7 +311,7 @@ describe('every blank, decision and sign-off in the seeds is recognised', () => 
     }
   });
 
-  it.each(SEED_FILES)('%s: nothing else is taken for an input, decision or sign-off', (file) => {
+  itWithSeeds.each(SEED_FILES)('%s: nothing else is taken for an input, decision or sign-off', (file) => {
     const lines = sourceLines(file);
     for (const item of seed(file).items) {
       if (item.kind === 'task' || item.kind === 'check') continue;

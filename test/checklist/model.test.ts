@@ -7,7 +7,8 @@ import { parseChecklist, readChecklist } from '../../src/checklist/parse.js';
 import { parseCriterion } from '../../src/checklist/rollback.js';
 import { readCadences, readTimeWindow } from '../../src/checklist/timeWindow.js';
 import type { Checklist, ChecklistItem } from '../../src/checklist/types.js';
-import { checklistFrom, SEED_FILES, SEEDS_DIR } from '../support/checklists.js';
+import { checklistFrom, SEED_FILES, SEEDS_DIR, SEEDS_PRESENT } from '../support/checklists.js';
+import { itWithSeeds } from '../support/seeds.js';
 
 type SeedFile = (typeof SEED_FILES)[number];
 
@@ -18,7 +19,7 @@ const S003 = '003_8b026e154c1aa401.txt';
 const S004 = '004_d4a68ed5b284ad4b.txt';
 
 const sources = new Map<SeedFile, string>(
-  SEED_FILES.map((file) => [file, readFileSync(`${SEEDS_DIR}${file}`, 'utf8')]),
+  SEEDS_PRESENT ? SEED_FILES.map((file) => [file, readFileSync(`${SEEDS_DIR}${file}`, 'utf8')]) : [],
 );
 function sourceOf(file: SeedFile): string {
   const source = sources.get(file);
@@ -71,7 +72,7 @@ function keyPairs(checklist: Checklist, skip: (item: ChecklistItem) => boolean =
 }
 
 describe('time windows', () => {
-  it('seed 000: "First N Minutes/Hour/Hours/Week" phases run from the start to N', () => {
+  itWithSeeds('seed 000: "First N Minutes/Hour/Hours/Week" phases run from the start to N', () => {
     expect(seed(S000).phases.map((phase) => [phase.ref, windowOf(phase.window)])).toEqual([
       ['1', [0, 5]],
       ['2', [0, 15]],
@@ -89,19 +90,22 @@ describe('time windows', () => {
     expect(seed(S000).phases[0]?.window?.text).toBe('First 5 Minutes');
   });
 
-  it('seed 002: "before" windows are negative, "0 minute - go live" is the start, ranges are ranges', () => {
-    expect(seed(S002).phases.map((phase) => [phase.ref, phase.window])).toEqual([
-      ['0', { text: '2-3 days before', startMinutes: -4320, endMinutes: -2880 }],
-      ['1', { text: '1 hour before', startMinutes: -60, endMinutes: -60 }],
-      ['2', { text: '0 minute', startMinutes: 0, endMinutes: 0 }],
-      ['3', { text: 'First hour', startMinutes: 0, endMinutes: 60 }],
-      ['4', { text: '1 hour - 24 hours', startMinutes: 60, endMinutes: 1440 }],
-      ['5', null],
-      ['6', { text: '24 hours after', startMinutes: 1440, endMinutes: 1440 }],
-    ]);
-  });
+  itWithSeeds(
+    'seed 002: "before" windows are negative, "0 minute - go live" is the start, ranges are ranges',
+    () => {
+      expect(seed(S002).phases.map((phase) => [phase.ref, phase.window])).toEqual([
+        ['0', { text: '2-3 days before', startMinutes: -4320, endMinutes: -2880 }],
+        ['1', { text: '1 hour before', startMinutes: -60, endMinutes: -60 }],
+        ['2', { text: '0 minute', startMinutes: 0, endMinutes: 0 }],
+        ['3', { text: 'First hour', startMinutes: 0, endMinutes: 60 }],
+        ['4', { text: '1 hour - 24 hours', startMinutes: 60, endMinutes: 1440 }],
+        ['5', null],
+        ['6', { text: '24 hours after', startMinutes: 1440, endMinutes: 1440 }],
+      ]);
+    },
+  );
 
-  it('seed 002: sections carry their own windows', () => {
+  itWithSeeds('seed 002: sections carry their own windows', () => {
     const sections = seed(S002).phases.flatMap((phase) => phase.sections);
     const windowAt = (line: number) =>
       windowOf(sections.find((section) => section.line === line)?.window ?? null);
@@ -113,7 +117,7 @@ describe('time windows', () => {
     expect(windowAt(11)).toBeNull(); // Team Preparation
   });
 
-  it('seed 003: "0-15 minutes", "15 minutes - 2 hours" and "2-24 hours" sections', () => {
+  itWithSeeds('seed 003: "0-15 minutes", "15 minutes - 2 hours" and "2-24 hours" sections', () => {
     const sections = seed(S003).phases.find(
       (phase) => phase.title === 'POST-DEPLOYMENT VALIDATION',
     )?.sections;
@@ -149,17 +153,20 @@ describe('time windows', () => {
 });
 
 describe('reminders', () => {
-  it('seed 002: "Every 5 minutes for first 30 minutes, then every 15 minutes" and "Every 6 hours for 24 hours"', () => {
-    // Distinct reminders only: the first cadence is repeated once per sub-section (reported as a bug).
-    const distinct = [
-      ...new Map(seed(S002).reminders.map((reminder) => [JSON.stringify(reminder), reminder])).values(),
-    ];
-    expect(distinct).toEqual([
-      { phaseRef: '3', everyMinutes: 5, forMinutes: 30, text: 'Every 5 minutes for first 30 minutes' },
-      { phaseRef: '3', everyMinutes: 15, forMinutes: null, text: 'every 15 minutes' },
-      { phaseRef: '4', everyMinutes: 360, forMinutes: 1440, text: 'Every 6 hours for 24 hours' },
-    ]);
-  });
+  itWithSeeds(
+    'seed 002: "Every 5 minutes for first 30 minutes, then every 15 minutes" and "Every 6 hours for 24 hours"',
+    () => {
+      // Distinct reminders only: the first cadence is repeated once per sub-section (reported as a bug).
+      const distinct = [
+        ...new Map(seed(S002).reminders.map((reminder) => [JSON.stringify(reminder), reminder])).values(),
+      ];
+      expect(distinct).toEqual([
+        { phaseRef: '3', everyMinutes: 5, forMinutes: 30, text: 'Every 5 minutes for first 30 minutes' },
+        { phaseRef: '3', everyMinutes: 15, forMinutes: null, text: 'every 15 minutes' },
+        { phaseRef: '4', everyMinutes: 360, forMinutes: 1440, text: 'Every 6 hours for 24 hours' },
+      ]);
+    },
+  );
 
   it('readCadences reads each cadence in order', () => {
     expect(readCadences('Every 5 minutes for first 30 minutes, then every 15 minutes')).toEqual([
@@ -184,7 +191,7 @@ describe('reminders', () => {
 });
 
 describe('rollback criteria', () => {
-  it('seed 000: the six boxes under "Rollback Criteria" with their thresholds and durations', () => {
+  itWithSeeds('seed 000: the six boxes under "Rollback Criteria" with their thresholds and durations', () => {
     const checklist = seed(S000);
     const criteria = checklist.rollbackCriteria;
     expect(criteria.map((criterion) => [criterion.line, criterion.text])).toEqual([
@@ -211,14 +218,14 @@ describe('rollback criteria', () => {
     expect(criteria[0]).toMatchObject({ metric: null, threshold: null, forMinutes: null });
   });
 
-  it('seed 000: criteria boxes are not required, the rollback execution boxes are', () => {
+  itWithSeeds('seed 000: criteria boxes are not required, the rollback execution boxes are', () => {
     const checklist = seed(S000);
     for (const line of [244, 245, 246, 247, 248, 249])
       expect(at(checklist, line).required, `line ${line}`).toBe(false);
     for (const line of [252, 253, 255, 256]) expect(at(checklist, line).required, `line ${line}`).toBe(true);
   });
 
-  it('seed 003: plain bullets after "Execute rollback if ANY…" are criteria with no item', () => {
+  itWithSeeds('seed 003: plain bullets after "Execute rollback if ANY…" are criteria with no item', () => {
     expect(seed(S003).rollbackCriteria).toEqual([
       {
         text: 'Response time > 500ms consistently for 5 minutes',
@@ -263,21 +270,24 @@ describe('rollback criteria', () => {
     ]);
   });
 
-  it('seed 001: the boxes under "Rollback Triggers" are criteria, the "Rollback Steps" are not', () => {
-    const checklist = seed(S001);
-    expect(
-      checklist.rollbackCriteria.map((criterion) => [criterion.line, criterion.threshold?.text ?? null]),
-    ).toEqual([
-      [215, '> 10%'],
-      [216, '< 90%'],
-      [217, null],
-      [218, '> 50%'],
-      [219, null],
-    ]);
-    expect(at(checklist, 222).required).toBe(true);
-  });
+  itWithSeeds(
+    'seed 001: the boxes under "Rollback Triggers" are criteria, the "Rollback Steps" are not',
+    () => {
+      const checklist = seed(S001);
+      expect(
+        checklist.rollbackCriteria.map((criterion) => [criterion.line, criterion.threshold?.text ?? null]),
+      ).toEqual([
+        [215, '> 10%'],
+        [216, '< 90%'],
+        [217, null],
+        [218, '> 50%'],
+        [219, null],
+      ]);
+      expect(at(checklist, 222).required).toBe(true);
+    },
+  );
 
-  it('seeds 002 and 004 state no rollback criteria list', () => {
+  itWithSeeds('seeds 002 and 004 state no rollback criteria list', () => {
     expect(seed(S002).rollbackCriteria).toEqual([]);
     expect(seed(S004).rollbackCriteria).toEqual([]);
   });
@@ -312,7 +322,7 @@ describe('rollback criteria', () => {
 });
 
 describe('suggested escalation', () => {
-  it('seed 002: the ordered "Escalation Path" list, with the wait on the first step', () => {
+  itWithSeeds('seed 002: the ordered "Escalation Path" list, with the wait on the first step', () => {
     expect(seed(S002).suggestedEscalation).toEqual([
       {
         text: 'On-call engineer attempts fix (first 30 minutes)',
@@ -325,7 +335,7 @@ describe('suggested escalation', () => {
     ]);
   });
 
-  it('seed 003: the arrow chain, readable once â†’ is repaired to →', () => {
+  itWithSeeds('seed 003: the arrow chain, readable once â†’ is repaired to →', () => {
     expect(sourceOf(S003).split('\n')[334]).toContain('Tech Lead â†’ Product Owner');
     expect(seed(S003).suggestedEscalation).toEqual([
       { text: 'Tech Lead', roleId: 'tech-lead', waitMinutes: null },
@@ -345,7 +355,7 @@ describe('suggested escalation', () => {
     expect(stepsFromArrowChain('Escalation path: Tech Lead')).toBeNull();
   });
 
-  it('seeds 000, 001 and 004 describe no escalation path', () => {
+  itWithSeeds('seeds 000, 001 and 004 describe no escalation path', () => {
     expect(seed(S000).suggestedEscalation).toEqual([]);
     expect(seed(S001).suggestedEscalation).toEqual([]);
     expect(seed(S004).suggestedEscalation).toEqual([]);
@@ -353,7 +363,7 @@ describe('suggested escalation', () => {
 });
 
 describe('severity levels', () => {
-  it('seed 004: P0–P3 with their response times in minutes and lines', () => {
+  itWithSeeds('seed 004: P0–P3 with their response times in minutes and lines', () => {
     expect(seed(S004).severityLevels).toEqual([
       { level: 'P0', label: 'Critical', responseMinutes: 0, line: 726 },
       { level: 'P1', label: 'High', responseMinutes: 60, line: 732 },
@@ -375,7 +385,7 @@ describe('severity levels', () => {
 });
 
 describe('roles', () => {
-  it('seed 002: sign-off roles and the roles the escalation path names', () => {
+  itWithSeeds('seed 002: sign-off roles and the roles the escalation path names', () => {
     const roles = seed(S002).roles;
     expect(roles).toEqual(
       expect.arrayContaining([
@@ -388,7 +398,7 @@ describe('roles', () => {
     expect(new Set(roles.map((role) => role.id)).size).toBe(roles.length);
   });
 
-  it('seed 003: each sign-off role once, and the escalation roles not already named', () => {
+  itWithSeeds('seed 003: each sign-off role once, and the escalation roles not already named', () => {
     expect(seed(S003).roles.map((role) => role.id)).toEqual([
       'development-team-lead',
       'qa-team-lead',
@@ -418,7 +428,7 @@ describe('roles', () => {
 });
 
 describe('mis-decoded UTF-8', () => {
-  it('seed 003: headings read ✅ and 🎉, and no text of the checklist keeps âœ… or ðŸŽ‰', () => {
+  itWithSeeds('seed 003: headings read ✅ and 🎉, and no text of the checklist keeps âœ… or ðŸŽ‰', () => {
     expect(sourceOf(S003)).toContain('### Technical Validation âœ…');
     const checklist = seed(S003);
     const titles = checklist.phases.flatMap((phase) => phase.sections.map((section) => section.title));
@@ -536,7 +546,7 @@ describe('key stability when a seed is edited', () => {
     return checklist.items.filter((item) => item.childKeys.length === 0);
   }
 
-  it.each(SEED_FILES)('%s: deleting an item keeps every other key', (file) => {
+  itWithSeeds.each(SEED_FILES)('%s: deleting an item keeps every other key', (file) => {
     const before = seed(file);
     const candidates = leaves(before);
     const victim = candidates[Math.floor(candidates.length / 3)] as ChecklistItem;
@@ -548,7 +558,7 @@ describe('key stability when a seed is edited', () => {
     expect(keyPairs(after)).toEqual(keyPairs(before, (item) => item.key === victim.key));
   });
 
-  it.each(SEED_FILES)('%s: property: deleting any leaf item keeps every other key', (file) => {
+  itWithSeeds.each(SEED_FILES)('%s: property: deleting any leaf item keeps every other key', (file) => {
     const before = seed(file);
     const candidates = leaves(before);
     const lines = sourceOf(file).split('\n');
@@ -564,7 +574,7 @@ describe('key stability when a seed is edited', () => {
     );
   });
 
-  it.each(SEED_FILES)('%s: property: a note added at any blank line changes no key', (file) => {
+  itWithSeeds.each(SEED_FILES)('%s: property: a note added at any blank line changes no key', (file) => {
     const before = seed(file);
     const lines = sourceOf(file).split('\n');
     const fenced = fencedLines(lines);
@@ -582,7 +592,7 @@ describe('key stability when a seed is edited', () => {
     );
   });
 
-  it('seed 002: renaming one section changes the keys of its items only, and no ref', () => {
+  itWithSeeds('seed 002: renaming one section changes the keys of its items only, and no ref', () => {
     const before = seed(S002);
     const lines = sourceOf(S002).split('\n');
     expect(lines[144]).toBe('### [ ] Log Analysis');
@@ -599,7 +609,7 @@ describe('key stability when a seed is edited', () => {
     expect(after.items.map((item) => item.ref)).toEqual(before.items.map((item) => item.ref));
   });
 
-  it('seed 003: rewording one item changes that key only', () => {
+  itWithSeeds('seed 003: rewording one item changes that key only', () => {
     const before = seed(S003);
     const lines = sourceOf(S003).split('\n');
     expect(lines[32]).toBe('  - [ ] Unit tests: >80% coverage');
@@ -611,7 +621,7 @@ describe('key stability when a seed is edited', () => {
     expect(keyPairs(after, (item) => item.line === 33)).toEqual(keyPairs(before, (item) => item.line === 33));
   });
 
-  it('seed 000: editing the preamble and the command reference changes nothing but the hash', () => {
+  itWithSeeds('seed 000: editing the preamble and the command reference changes nothing but the hash', () => {
     const before = seed(S000);
     const source = sourceOf(S000)
       .replace('Validation checklist immediately after', 'Checklist to validate right after')
@@ -622,7 +632,7 @@ describe('key stability when a seed is edited', () => {
     expect(after.phases.map((phase) => phase.key)).toEqual(before.phases.map((phase) => phase.key));
   });
 
-  it('seed 002: lines added inside a code block shift lines below but keep every key', () => {
+  itWithSeeds('seed 002: lines added inside a code block shift lines below but keep every key', () => {
     const before = seed(S002);
     const lines = sourceOf(S002).split('\n');
     expect(lines[207]).toBe('# 1. Notify team');

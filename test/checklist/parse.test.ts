@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChecklistParseError, parseChecklist } from '../../src/checklist/parse.js';
 import type { Checklist, ChecklistItem } from '../../src/checklist/types.js';
-
-const SEEDS_DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'seeds');
+import { SEEDS_DIR, SEEDS_PRESENT } from '../support/checklists.js';
+import { describeWithSeeds, itWithSeeds } from '../support/seeds.js';
 
 /** The counts in ../shared/seeds/README.md. */
 const SEEDS = [
@@ -19,7 +19,9 @@ const SEEDS = [
 type SeedName = (typeof SEEDS)[number]['name'];
 
 const sources = new Map<string, string>(
-  SEEDS.map((seed) => [seed.name, readFileSync(join(SEEDS_DIR, `${seed.name}.txt`), 'utf8')]),
+  SEEDS_PRESENT
+    ? SEEDS.map((seed) => [seed.name, readFileSync(join(SEEDS_DIR, `${seed.name}.txt`), 'utf8')])
+    : [],
 );
 
 function sourceOf(name: SeedName): string {
@@ -81,7 +83,7 @@ function parseError(source: string, file = 'checklists/web.md'): ChecklistParseE
   throw new Error('expected a ChecklistParseError');
 }
 
-describe('parseChecklist: the five seeds', () => {
+describeWithSeeds('parseChecklist: the five seeds', () => {
   describe.each(SEEDS)('$name', ({ name, items: expectedCount }) => {
     it(`parses and finds the README's ${expectedCount} items`, () => {
       const checklist = seed(name);
@@ -162,36 +164,39 @@ describe('parseChecklist: the five seeds', () => {
     });
   });
 
-  it('seed 000: phases follow their numbered titles and keep the quick-reference commands in the notes', () => {
-    const checklist = seed('000_9a2bf36146cdfb09');
-    expect(checklist.title).toBe('Post-Deployment Checklist');
-    expect(checklist.phases.map((phase) => phase.ref)).toEqual([
-      '1',
-      '2',
-      '3',
-      '4',
-      '5',
-      '6',
-      '7',
-      '8',
-      '9',
-      '10',
-      '11',
-      '12',
-    ]);
-    expect(checklist.phases[0]?.title).toBe('1. Immediate Health Checks (First 5 Minutes)');
-    const quickReference = checklist.notes.find((note) => note.startsWith('## Quick Reference Commands'));
-    expect(quickReference).toBeDefined();
-    expect(quickReference).toContain('```bash');
-    expect(quickReference).toContain('wscat -c wss://your-app.railway.app');
-    expect(quickReference).toContain('curl https://your-app.railway.app/health/redis');
-    expect(quickReference).toContain('railway run redis-cli -u $REDIS_URL ping');
-    expect(checklist.notes[0]).toContain(
-      'Validation checklist immediately after deploying WebSocket server to Railway production.',
-    );
-  });
+  itWithSeeds(
+    'seed 000: phases follow their numbered titles and keep the quick-reference commands in the notes',
+    () => {
+      const checklist = seed('000_9a2bf36146cdfb09');
+      expect(checklist.title).toBe('Post-Deployment Checklist');
+      expect(checklist.phases.map((phase) => phase.ref)).toEqual([
+        '1',
+        '2',
+        '3',
+        '4',
+        '5',
+        '6',
+        '7',
+        '8',
+        '9',
+        '10',
+        '11',
+        '12',
+      ]);
+      expect(checklist.phases[0]?.title).toBe('1. Immediate Health Checks (First 5 Minutes)');
+      const quickReference = checklist.notes.find((note) => note.startsWith('## Quick Reference Commands'));
+      expect(quickReference).toBeDefined();
+      expect(quickReference).toContain('```bash');
+      expect(quickReference).toContain('wscat -c wss://your-app.railway.app');
+      expect(quickReference).toContain('curl https://your-app.railway.app/health/redis');
+      expect(quickReference).toContain('railway run redis-cli -u $REDIS_URL ping');
+      expect(checklist.notes[0]).toContain(
+        'Validation checklist immediately after deploying WebSocket server to Railway production.',
+      );
+    },
+  );
 
-  it('seed 001: nested boxes under an item become its sub-items', () => {
+  itWithSeeds('seed 001: nested boxes under an item become its sub-items', () => {
     const checklist = seed('001_ace487689436cbad');
     const alerts = checklist.items.find(
       (item) => item.text === 'Configure critical alerts:',
@@ -215,7 +220,7 @@ describe('parseChecklist: the five seeds', () => {
     expect(byRef(checklist, '3.2.1')).toMatchObject({ text: 'Node down', line: 86, parentKey: alerts.key });
   });
 
-  it('seed 002: boxed headings make boxed sections and phase refs follow the titles 0..6', () => {
+  itWithSeeds('seed 002: boxed headings make boxed sections and phase refs follow the titles 0..6', () => {
     const checklist = seed('002_12b12a7f77bbfa89');
     expect(checklist.phases.map((phase) => phase.ref)).toEqual(['0', '1', '2', '3', '4', '5', '6']);
     expect(checklist.phases[0]?.title).toBe('Phase 0: Pre-Deployment Planning (2-3 days before)');
@@ -247,40 +252,48 @@ describe('parseChecklist: the five seeds', () => {
     ]);
   });
 
-  it('seed 003: bold titles with nested boxes get refs like 1.2.1 with parent and child keys', () => {
-    const checklist = seed('003_8b026e154c1aa401');
-    const parent = byRef(checklist, '1.2');
-    expect(parent).toMatchObject({ text: 'Testing Coverage', line: 32, parentKey: null });
-    expect(parent.childKeys).toHaveLength(5);
-    const children = ['1.2.1', '1.2.2', '1.2.3', '1.2.4', '1.2.5'].map((ref) => byRef(checklist, ref));
-    expect(children.map((child) => child.key)).toEqual(parent.childKeys);
-    expect(children.map((child) => child.line)).toEqual([33, 34, 35, 36, 37]);
-    for (const child of children) expect(child.parentKey).toBe(parent.key);
-    expect(children[0]?.text).toBe('Unit tests: >80% coverage');
-    // Plain bullets under a box are its details, not items.
-    expect(byRef(checklist, '1.1')).toMatchObject({
-      text: 'Code Review Complete',
-      line: 26,
-      childKeys: [],
-      details: [
-        'All critical components reviewed',
-        'Security vulnerabilities assessed',
-        'Performance optimizations validated',
-        'Documentation updated',
-      ],
-    });
-  });
+  itWithSeeds(
+    'seed 003: bold titles with nested boxes get refs like 1.2.1 with parent and child keys',
+    () => {
+      const checklist = seed('003_8b026e154c1aa401');
+      const parent = byRef(checklist, '1.2');
+      expect(parent).toMatchObject({ text: 'Testing Coverage', line: 32, parentKey: null });
+      expect(parent.childKeys).toHaveLength(5);
+      const children = ['1.2.1', '1.2.2', '1.2.3', '1.2.4', '1.2.5'].map((ref) => byRef(checklist, ref));
+      expect(children.map((child) => child.key)).toEqual(parent.childKeys);
+      expect(children.map((child) => child.line)).toEqual([33, 34, 35, 36, 37]);
+      for (const child of children) expect(child.parentKey).toBe(parent.key);
+      expect(children[0]?.text).toBe('Unit tests: >80% coverage');
+      // Plain bullets under a box are its details, not items.
+      expect(byRef(checklist, '1.1')).toMatchObject({
+        text: 'Code Review Complete',
+        line: 26,
+        childKeys: [],
+        details: [
+          'All critical components reviewed',
+          'Security vulnerabilities assessed',
+          'Performance optimizations validated',
+          'Documentation updated',
+        ],
+      });
+    },
+  );
 
-  it('seed 004: the boxes in the deployment-notice code block are not items but are kept as notes', () => {
-    const checklist = seed('004_d4a68ed5b284ad4b');
-    const lines = sourceOf('004_d4a68ed5b284ad4b').split('\n');
-    expect(lines[992]).toBe('- [ ] DevOps: Monitor deployment and health checks');
-    expect(checklist.items.some((item) => item.line >= 980 && item.line <= 1000)).toBe(false);
-    expect(checklist.items.some((item) => item.text.includes('Standby for UI issues'))).toBe(false);
-    const notice = allNotes(checklist).find((note) => note.includes('- [ ] Frontend: Standby for UI issues'));
-    expect(notice).toBeDefined();
-    expect(notice).toContain('**Rollback Plan**: Railway dashboard rollback (5 minutes)');
-  });
+  itWithSeeds(
+    'seed 004: the boxes in the deployment-notice code block are not items but are kept as notes',
+    () => {
+      const checklist = seed('004_d4a68ed5b284ad4b');
+      const lines = sourceOf('004_d4a68ed5b284ad4b').split('\n');
+      expect(lines[992]).toBe('- [ ] DevOps: Monitor deployment and health checks');
+      expect(checklist.items.some((item) => item.line >= 980 && item.line <= 1000)).toBe(false);
+      expect(checklist.items.some((item) => item.text.includes('Standby for UI issues'))).toBe(false);
+      const notice = allNotes(checklist).find((note) =>
+        note.includes('- [ ] Frontend: Standby for UI issues'),
+      );
+      expect(notice).toBeDefined();
+      expect(notice).toContain('**Rollback Plan**: Railway dashboard rollback (5 minutes)');
+    },
+  );
 });
 
 const SMALL = `# Web API release

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChecklist } from '../../src/checklist/parse.js';
 import { SEEDS_DIR } from '../support/checklists.js';
+import { itWithSeeds } from '../support/seeds.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -219,7 +220,7 @@ describe('shipcheck lint, parse and preview (built CLI)', () => {
   });
 
   describe('parse --json', () => {
-    it('prints items with key, ref, kind, text, line, and the spec of checks', async () => {
+    itWithSeeds('prints items with key, ref, kind, text, line, and the spec of checks', async () => {
       const file = join(SEEDS_DIR, '002_12b12a7f77bbfa89.txt');
       const result = await shipcheck(['parse', file, '--json']);
       expect(result.stderr).toBe('');

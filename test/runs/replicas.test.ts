@@ -4,7 +4,7 @@ import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
 import { writeCommand } from '../../src/runs/commandWrite.js';
 import { type Outcome, RunService, type StartInput } from '../../src/runs/service.js';
 import type { RunCommand, RunState } from '../../src/runs/types.js';
-import { checklistFrom, loadSeed } from '../support/checklists.js';
+import { checklistFrom, loadTemplate } from '../support/checklists.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 /**
@@ -84,7 +84,7 @@ describe('two services on one database', () => {
   });
 
   it('start a run already known as a fresh read gives it, so its first command is decided on that', async () => {
-    const seed = loadSeed('004_d4a68ed5b284ad4b.txt');
+    const seed = loadTemplate('go-live-web-app');
     const runId = await startRun(seed);
     // `one` started it and reads its own copy; a service that never saw it reads the database.
     expect(await one.get(runId)).toStrictEqual(await storedState(runId));
@@ -93,9 +93,11 @@ describe('two services on one database', () => {
   });
 
   it('alternate commands on one run and agree with the database after each', async () => {
-    const seed = loadSeed('001_ace487689436cbad.txt');
+    const seed = loadTemplate('backend-api-deploy');
     const runId = await startRun(seed);
-    const leaves = seed.items.filter((item) => item.childKeys.length === 0).slice(0, 24);
+    const leaves = seed.items
+      .filter((item) => item.kind === 'task' && item.childKeys.length === 0)
+      .slice(0, 24);
     const outcomes: Outcome[] = [];
     for (const [index, item] of leaves.entries()) {
       const service = index % 3 === 2 ? one : two; // runs of one service, then a switch
@@ -193,9 +195,11 @@ describe('two services on one database', () => {
   });
 
   it('lose no command when both apply to one run at once', async () => {
-    const seed = loadSeed('001_ace487689436cbad.txt');
+    const seed = loadTemplate('backend-api-deploy');
     const runId = await startRun(seed);
-    const leaves = seed.items.filter((item) => item.childKeys.length === 0 && item.parentKey === null);
+    const leaves = seed.items.filter(
+      (item) => item.kind === 'task' && item.childKeys.length === 0 && item.parentKey === null,
+    );
     const work = leaves.slice(0, 30).map((item, index) => ({ ref: item.ref, index }));
     // `one` holds the run since it started it, `two` learns it from a note; then they race, and most
     // decisions are made on a state the other has just moved on.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunService, type StartInput } from '../../src/runs/service.js';
 import type { RunCommand } from '../../src/runs/types.js';
-import { checklistFrom, loadSeed } from '../support/checklists.js';
+import { checklistFrom, loadTemplate } from '../support/checklists.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let database: TestDatabase;
@@ -144,11 +144,11 @@ describe('RunService on a real database', () => {
   });
 
   it('serializes 50 concurrent commands on one run and loses none', async () => {
-    const seed = loadSeed('001_ace487689436cbad.txt');
+    const seed = loadTemplate('backend-api-deploy');
     const { state } = await service.start(input(seed), '@ana', null);
     const runId = state?.id as string;
     const leaves = seed.items
-      .filter((item) => item.childKeys.length === 0 && item.parentKey === null)
+      .filter((item) => item.kind === 'task' && item.childKeys.length === 0 && item.parentKey === null)
       .slice(0, 40);
     expect(leaves).toHaveLength(40);
     const commands: { command: RunCommand; key: string }[] = leaves.map((item, index) => ({

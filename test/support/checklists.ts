@@ -1,9 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseChecklist } from '../../src/checklist/parse.js';
 import type { Checklist } from '../../src/checklist/types.js';
 
+/** The five checklists our users run, beside the repository (CI has them; a lone clone does not). */
 export const SEEDS_DIR = fileURLToPath(new URL('../../../shared/seeds/', import.meta.url));
+export const SEEDS_PRESENT = existsSync(SEEDS_DIR);
+
+/** The checklists shipped in the repository's checklists/ folder: always there. */
+const TEMPLATES_DIR = fileURLToPath(new URL('../../checklists/', import.meta.url));
 
 export const SEED_FILES = [
   '000_9a2bf36146cdfb09.txt',
@@ -16,6 +21,12 @@ export const SEED_FILES = [
 export function loadSeed(file: (typeof SEED_FILES)[number]): Checklist {
   const path = `${SEEDS_DIR}${file}`;
   return parseChecklist(readFileSync(path, 'utf8'), { name: file.replace(/\.txt$/, ''), file: path });
+}
+
+/** A checklist of checklists/ by file name (without .md): large, real-shaped, and in the repository. */
+export function loadTemplate(name: string): Checklist {
+  const path = `${TEMPLATES_DIR}${name}.md`;
+  return parseChecklist(readFileSync(path, 'utf8'), { name, file: path });
 }
 
 export function checklistFrom(markdown: string, name = 'test'): Checklist {

@@ -11,14 +11,17 @@ import { initialState } from '../../../src/runs/machine.js';
 import type { ItemStatus } from '../../../src/runs/types.js';
 import { type RunView, viewRun } from '../../../src/runs/view.js';
 import { validateMessage, validateModal } from '../../fakes/discord/validate.js';
-import { loadSeed, SEED_FILES } from '../../support/checklists.js';
+import { loadSeed, SEED_FILES, SEEDS_PRESENT } from '../../support/checklists.js';
 
 const TEMPLATES = readdirSync('checklists')
   .filter((file) => file.endsWith('.md'))
   .map((file) =>
     parseChecklist(readFileSync(`checklists/${file}`, 'utf8'), { name: file.replace(/\.md$/, ''), file }),
   );
-const CHECKLISTS: Checklist[] = [...SEED_FILES.map((file) => loadSeed(file)), ...TEMPLATES];
+const CHECKLISTS: Checklist[] = [
+  ...(SEEDS_PRESENT ? SEED_FILES.map((file) => loadSeed(file)) : []),
+  ...TEMPLATES,
+];
 
 /** Text built to be as long as possible after escaping: markdown characters and mentions. */
 const NASTY = '*_`~|<@everyone>:'.repeat(40);

@@ -18,6 +18,7 @@ import type { ItemStatus, RunState } from '../../../src/runs/types.js';
 import { viewRun } from '../../../src/runs/view.js';
 import { validateMessage, validateView } from '../../fakes/slack/validate.js';
 import { checklistFrom, loadSeed, SEED_FILES } from '../../support/checklists.js';
+import { itWithSeeds } from '../../support/seeds.js';
 
 const AT = new Date('2026-03-01T14:02:00Z');
 
@@ -108,7 +109,7 @@ function expectAllFit(checklist: Checklist): number {
 }
 
 describe('Slack rendering', () => {
-  it.each(SEED_FILES)('fits every message and modal of seed %s within Slack’s limits', (file) => {
+  itWithSeeds.each(SEED_FILES)('fits every message and modal of seed %s within Slack’s limits', (file) => {
     const checklist = loadSeed(file);
     expect(expectAllFit(checklist)).toBeGreaterThan(checklist.phases.length);
   });
