@@ -56,7 +56,7 @@ const S003 = '003_8b026e154c1aa401.txt';
 const S004 = '004_d4a68ed5b284ad4b.txt';
 
 describe('item kinds in seed 000 (post-deploy WebSocket on Railway)', () => {
-  it('"Rollback initiated: Yes / No" is a decision between Yes and No', () => {
+  itWithSeeds('"Rollback initiated: Yes / No" is a decision between Yes and No', () => {
     expect(sourceLines(S000)[251]).toBe('- [ ] Rollback initiated: Yes / No');
     expect(at(S000, 252)).toMatchObject({
       kind: 'decision',
@@ -66,14 +66,14 @@ describe('item kinds in seed 000 (post-deploy WebSocket on Railway)', () => {
     });
   });
 
-  it('"Rollback completed successfully: Yes / No / N/A" is a decision', () => {
+  itWithSeeds('"Rollback completed successfully: Yes / No / N/A" is a decision', () => {
     const item = at(S000, 253);
     expect(item.kind).toBe('decision');
     // The full option list is not asserted here: "N/A" is split into "N" and "A" (reported as a bug).
     expect(item.decision?.options.slice(0, 2)).toEqual(['Yes', 'No']);
   });
 
-  it('"Rollback duration: _____ minutes" is an optional input in minutes', () => {
+  itWithSeeds('"Rollback duration: _____ minutes" is an optional input in minutes', () => {
     expect(at(S000, 254)).toMatchObject({
       kind: 'input',
       required: false,
@@ -81,20 +81,20 @@ describe('item kinds in seed 000 (post-deploy WebSocket on Railway)', () => {
     });
   });
 
-  it('the health endpoint items are checks and everything else is a task', () => {
+  itWithSeeds('the health endpoint items are checks and everything else is a task', () => {
     expect(at(S000, 10).kind).toBe('check');
     expect(at(S000, 11).kind).toBe('check');
     expect(kindCounts(seed(S000).items)).toEqual({ task: 137, input: 1, decision: 2, signoff: 0, check: 2 });
   });
 
-  it('the sign-off block without boxes is not made into items', () => {
+  itWithSeeds('the sign-off block without boxes is not made into items', () => {
     // Lines 262–266 are bold paragraphs ("**Validated By**: ____"), not task-list items.
     expect(seed(S000).items.some((item) => item.line >= 260 && item.line <= 268)).toBe(false);
   });
 });
 
 describe('item kinds in seed 001 (Redis Cluster WebSocket)', () => {
-  it('the emergency contact blanks are inputs named after the contact', () => {
+  itWithSeeds('the emergency contact blanks are inputs named after the contact', () => {
     const contacts = [260, 261, 262, 263, 264].map((line) => at(S001, line));
     expect(contacts.map((item) => item.kind)).toEqual(['input', 'input', 'input', 'input', 'input']);
     expect(contacts.map((item) => item.input?.fields)).toEqual([
@@ -106,26 +106,29 @@ describe('item kinds in seed 001 (Redis Cluster WebSocket)', () => {
     ]);
   });
 
-  it('thresholds written in a task ("Failover time < 5s") do not make it an input', () => {
+  itWithSeeds('thresholds written in a task ("Failover time < 5s") do not make it an input', () => {
     expect(at(S001, 74)).toMatchObject({ kind: 'task', text: 'Failover time < 5s' });
     expect(kindCounts(seed(S001).items)).toEqual({ task: 206, input: 5, decision: 0, signoff: 0, check: 0 });
   });
 });
 
 describe('item kinds in seed 002 (messaging backend API)', () => {
-  it('"API Latency:" with p50/p95/p99 blanks under it is one input with three fields in ms and their targets', () => {
-    const lines = sourceLines(S002);
-    expect(lines[125]).toBe('  - p95: ___ ms (target: <500ms)');
-    const item = at(S002, 124);
-    expect(item).toMatchObject({ kind: 'input', text: 'API Latency:', required: false, childKeys: [] });
-    expect(item.input?.fields).toEqual([
-      { name: 'p50', unit: 'ms', target: { op: '<', value: 200, unit: 'ms', text: 'target: <200ms' } },
-      { name: 'p95', unit: 'ms', target: { op: '<', value: 500, unit: 'ms', text: 'target: <500ms' } },
-      { name: 'p99', unit: 'ms', target: { op: '<', value: 1000, unit: 'ms', text: 'target: <1000ms' } },
-    ]);
-  });
+  itWithSeeds(
+    '"API Latency:" with p50/p95/p99 blanks under it is one input with three fields in ms and their targets',
+    () => {
+      const lines = sourceLines(S002);
+      expect(lines[125]).toBe('  - p95: ___ ms (target: <500ms)');
+      const item = at(S002, 124);
+      expect(item).toMatchObject({ kind: 'input', text: 'API Latency:', required: false, childKeys: [] });
+      expect(item.input?.fields).toEqual([
+        { name: 'p50', unit: 'ms', target: { op: '<', value: 200, unit: 'ms', text: 'target: <200ms' } },
+        { name: 'p95', unit: 'ms', target: { op: '<', value: 500, unit: 'ms', text: 'target: <500ms' } },
+        { name: 'p99', unit: 'ms', target: { op: '<', value: 1000, unit: 'ms', text: 'target: <1000ms' } },
+      ]);
+    },
+  );
 
-  it('"Error Rate: ___% (target: <0.1%)" is an input with a target below 0.1%', () => {
+  itWithSeeds('"Error Rate: ___% (target: <0.1%)" is an input with a target below 0.1%', () => {
     const item = at(S002, 128);
     expect(item.kind).toBe('input');
     expect(item.input?.fields).toHaveLength(1);
@@ -134,7 +137,7 @@ describe('item kinds in seed 002 (messaging backend API)', () => {
     expect(item.input?.fields[0]?.target).toEqual({ op: '<', value: 0.1, unit: '%', text: 'target: <0.1%' });
   });
 
-  it('the metric blanks keep their units and targets', () => {
+  itWithSeeds('the metric blanks keep their units and targets', () => {
     const fieldsAt = (line: number) => at(S002, line).input?.fields;
     expect(fieldsAt(129)).toEqual([
       { name: 'Request Rate', unit: 'req/s', target: null },
@@ -168,7 +171,7 @@ describe('item kinds in seed 002 (messaging backend API)', () => {
     ).toEqual(Array.from({ length: 13 }, (_, index) => [`3.${index + 1}`, 'input']));
   });
 
-  it('"Record baseline numbers:" reads one field per blank in the plain bullets under it', () => {
+  itWithSeeds('"Record baseline numbers:" reads one field per blank in the plain bullets under it', () => {
     const item = at(S002, 76);
     expect(item.kind).toBe('input');
     const fields = item.input?.fields ?? [];
@@ -179,7 +182,7 @@ describe('item kinds in seed 002 (messaging backend API)', () => {
     expect(fields.slice(0, 3).map((field) => field.unit)).toEqual(['ms', 'ms', 'ms']);
   });
 
-  it('"☐ Yes ☐ No ☐ Similar" items are decisions with three options', () => {
+  itWithSeeds('"☐ Yes ☐ No ☐ Similar" items are decisions with three options', () => {
     for (const line of [161, 162, 163]) {
       expect(at(S002, line)).toMatchObject({
         kind: 'decision',
@@ -189,13 +192,13 @@ describe('item kinds in seed 002 (messaging backend API)', () => {
     expect(at(S002, 161).text).toBe('Metrics better than pre-deployment? ☐ Yes ☐ No ☐ Similar');
   });
 
-  it('"☐ Yes ☐ No" items are Yes/No decisions', () => {
+  itWithSeeds('"☐ Yes ☐ No" items are Yes/No decisions', () => {
     for (const line of [192, 193, 194, 202, 203, 253]) {
       expect(at(S002, line)).toMatchObject({ kind: 'decision', decision: { options: ['Yes', 'No'] } });
     }
   });
 
-  it('"**Decision**: ☐ Keep ☐ Rollback (if No to any above)" offers Keep and Rollback', () => {
+  itWithSeeds('"**Decision**: ☐ Keep ☐ Rollback (if No to any above)" offers Keep and Rollback', () => {
     expect(sourceLines(S002)[194]).toBe('- [ ] **Decision**: ☐ Keep ☐ Rollback (if No to any above)');
     expect(at(S002, 195)).toMatchObject({
       kind: 'decision',
@@ -205,11 +208,11 @@ describe('item kinds in seed 002 (messaging backend API)', () => {
     });
   });
 
-  it('"If yes, severity: ☐ Critical ☐ Major ☐ Minor" offers the three severities', () => {
+  itWithSeeds('"If yes, severity: ☐ Critical ☐ Major ☐ Minor" offers the three severities', () => {
     expect(at(S002, 254).decision?.options).toEqual(['Critical', 'Major', 'Minor']);
   });
 
-  it('Team Sign-Off items are sign-offs with the role as written and a role id', () => {
+  itWithSeeds('Team Sign-Off items are sign-offs with the role as written and a role id', () => {
     expect(sourceLines(S002)[259]).toBe('- [ ] Engineering Lead: ________________ Date: _______');
     const signoffs = [260, 261, 262].map((line) => at(S002, line));
     expect(signoffs.map((item) => [item.kind, item.signoff, item.required])).toEqual([
@@ -219,7 +222,7 @@ describe('item kinds in seed 002 (messaging backend API)', () => {
     ]);
   });
 
-  it('counts every kind', () => {
+  itWithSeeds('counts every kind', () => {
     // Line 256, "Resolution time: ___ minutes", is left out: it is taken for a sign-off (reported as a bug).
     const items = seed(S002).items.filter((item) => item.line !== 256);
     expect(kindCounts(items)).toEqual({ task: 107, input: 14, decision: 11, signoff: 3, check: 2 });
@@ -227,7 +230,7 @@ describe('item kinds in seed 002 (messaging backend API)', () => {
 });
 
 describe('item kinds in seed 003 (portfolio go-live)', () => {
-  it('bold roles with escaped blanks are sign-offs', () => {
+  itWithSeeds('bold roles with escaped blanks are sign-offs', () => {
     const lines = sourceLines(S003);
     expect(lines[344]).toBe(
       '- [ ] **Development Team Lead**: ********\\_\\_\\_******** Date: ****\\_\\_\\_****',
@@ -240,7 +243,7 @@ describe('item kinds in seed 003 (portfolio go-live)', () => {
     });
   });
 
-  it('all eight authorization lines are sign-offs, in order', () => {
+  itWithSeeds('all eight authorization lines are sign-offs, in order', () => {
     const lines = [345, 346, 347, 348, 352, 353, 357, 358];
     expect(lines.map((line) => at(S003, line).signoff?.roleId)).toEqual([
       'development-team-lead',
@@ -264,13 +267,13 @@ describe('item kinds in seed 003 (portfolio go-live)', () => {
     ]);
   });
 
-  it('counts every kind', () => {
+  itWithSeeds('counts every kind', () => {
     expect(kindCounts(seed(S003).items)).toEqual({ task: 157, input: 0, decision: 0, signoff: 8, check: 0 });
   });
 });
 
 describe('item kinds in seed 004 (Discord trading bot rollout)', () => {
-  it('the Approval & Sign-off items are sign-offs by role', () => {
+  itWithSeeds('the Approval & Sign-off items are sign-offs by role', () => {
     const lines = sourceLines(S004);
     expect(lines[1231]).toBe('- [ ] DevOps Lead: _________________ Date: _________');
     expect([1232, 1233, 1234, 1235].map((line) => [at(S004, line).kind, at(S004, line).signoff])).toEqual([
@@ -281,7 +284,7 @@ describe('item kinds in seed 004 (Discord trading bot rollout)', () => {
     ]);
   });
 
-  it('counts every kind', () => {
+  itWithSeeds('counts every kind', () => {
     expect(kindCounts(seed(S004).items)).toEqual({ task: 168, input: 0, decision: 0, signoff: 4, check: 2 });
   });
 });
