@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { Agent, fetch } from 'undici';
 import type { FakeMessage, FakeSlack } from './server.js';
 
 /**
@@ -38,6 +39,13 @@ interface Control {
 }
 
 type Json = Record<string, unknown>;
+
+/**
+ * Slack's own connections to the app: an idle one is dropped after a second, well before the server's
+ * keep-alive (5 s) ends it, so a request never races the server closing the socket it reuses (which a
+ * loaded machine turned into an ECONNRESET now and then).
+ */
+const CONNECTIONS = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
 
 export class SlackWorkspace {
   readonly #fake: FakeSlack;
@@ -217,7 +225,12 @@ export class SlackWorkspace {
       headers['x-slack-retry-num'] = String(overrides.retryNum);
       headers['x-slack-retry-reason'] = 'http_timeout';
     }
-    const response = await fetch(this.#delivery.url, { method: 'POST', headers, body });
+    const response = await fetch(this.#delivery.url, {
+      method: 'POST',
+      headers,
+      body,
+      dispatcher: CONNECTIONS,
+    });
     return { status: response.status, body: await response.text() };
   }
 
