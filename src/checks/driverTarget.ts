@@ -33,21 +33,15 @@ export function parsePostgresTarget(text: string): DriverTargetResult {
         `refused: the URL parameter "${name}" is not allowed in a check (allowed: ${[...POSTGRES_PARAMETERS].join(', ')})`,
       );
   }
-  const host = decode(url.hostname);
-  const where = hostProblem(host);
-  if (where) return refused(where);
-  const port = url.port ? Number(url.port) : 5432;
-  if (!isPort(port)) return refused(`the port "${url.port}" is not a port number`);
+  const endpoint = endpointOf(url, 5432);
+  if (!endpoint.ok) return endpoint;
   const sslmode = (parameters.get('sslmode') ?? 'disable').toLowerCase();
   if (!SSL_MODES.has(sslmode)) return refused(`sslmode "${sslmode}" is not one Postgres knows`);
   const database = decode(url.pathname.replace(/^\//, ''));
   return {
     ok: true,
     target: {
-      host: unbracket(host),
-      port,
-      user: url.username ? decode(url.username) : null,
-      password: url.password ? decode(url.password) : null,
+      ...endpoint.endpoint,
       database: database || null,
       tls: !['disable', 'allow', 'prefer'].includes(sslmode),
       verifyTls: sslmode === 'verify-ca' || sslmode === 'verify-full',
@@ -62,24 +56,41 @@ export function parseRedisTarget(text: string): DriverTargetResult {
   // ioredis reads options (host, sentinels, family, tls…) from the query: none is a check's to set.
   if (first !== undefined)
     return refused(`refused: the URL parameter "${first}" is not allowed in a Redis check`);
-  const host = decode(url.hostname);
-  const where = hostProblem(host);
-  if (where) return refused(where);
-  const port = url.port ? Number(url.port) : 6379;
-  if (!isPort(port)) return refused(`the port "${url.port}" is not a port number`);
+  const endpoint = endpointOf(url, 6379);
+  if (!endpoint.ok) return endpoint;
   const database = url.pathname.replace(/^\//, '');
   if (database && !/^\d{1,2}$/.test(database))
     return refused(`"/${database}" is not a Redis database number`);
   return {
     ok: true,
     target: {
+      ...endpoint.endpoint,
+      database: database || null,
+      tls: url.protocol.toLowerCase() === 'rediss:',
+      verifyTls: false,
+    },
+  };
+}
+
+type Endpoint = Pick<DriverTarget, 'host' | 'port' | 'user' | 'password'>;
+
+/** Host, port and login of a driver URL, as both drivers read them; refused when the host is not one. */
+function endpointOf(
+  url: URL,
+  defaultPort: number,
+): { ok: true; endpoint: Endpoint } | { ok: false; detail: string } {
+  const host = decode(url.hostname);
+  const where = hostProblem(host);
+  if (where) return { ok: false, detail: where };
+  const port = url.port ? Number(url.port) : defaultPort;
+  if (!isPort(port)) return { ok: false, detail: `the port "${url.port}" is not a port number` };
+  return {
+    ok: true,
+    endpoint: {
       host: unbracket(host),
       port,
       user: url.username ? decode(url.username) : null,
       password: url.password ? decode(url.password) : null,
-      database: database || null,
-      tls: url.protocol.toLowerCase() === 'rediss:',
-      verifyTls: false,
     },
   };
 }
