@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'wrong_kind'
   | 'bad_value'
+  /** A reason, note or value longer than a run keeps. */
+  | 'too_long'
   | 'no_escalation'
   | 'stale_page'
   | 'config_invalid'

@@ -1,3 +1,4 @@
+import { echo } from '../runs/limits.js';
 import type { RunCommand, Severity } from '../runs/types.js';
 
 /** What a `/deploy …` line asks for, the same on every platform. */
@@ -95,7 +96,7 @@ export function parseDeployCommand(text: string): ParsedLine {
       flags[name] = value;
       continue;
     }
-    if (token.startsWith('--') && token.length > 2) return usageError(`unknown option ${token}.`, null);
+    if (token.startsWith('--') && token.length > 2) return usageError(`unknown option ${echo(token)}.`, null);
     words.push(token);
   }
   const [verbWord, ...args] = words;
@@ -113,14 +114,14 @@ export function parseDeployCommand(text: string): ParsedLine {
     case 'start': {
       const [checklist, version, ...extra] = args;
       if (!checklist) return usageError('name the checklist to start.', verb);
-      if (extra.length > 0) return usageError(`unexpected “${extra.join(' ')}”.`, verb);
+      if (extra.length > 0) return usageError(`unexpected “${echo(extra.join(' '))}”.`, verb);
       return {
         ok: true,
         command: { kind: 'start', checklist, version: version ?? null, environment: flags.env },
       };
     }
     case 'status':
-      if (args.length > 0) return usageError(`unexpected “${rest}”.`, verb);
+      if (args.length > 0) return usageError(`unexpected “${echo(rest)}”.`, verb);
       return { ok: true, command: { kind: 'status', runId } };
     case 'list':
       return { ok: true, command: { kind: 'list' } };
@@ -175,6 +176,11 @@ export function parseDeployCommand(text: string): ParsedLine {
     case 'page':
     case 'help-me': {
       const [first, ...others] = args;
+      if (first && /^p\d+$/i.test(first) && !/^p[0-3]$/i.test(first))
+        return usageError(
+          `there is no severity ${echo(first.toUpperCase())}: use P0 (worst), P1, P2 or P3.`,
+          'escalate',
+        );
       const severity = first && /^p[0-3]$/i.test(first) ? (first.toUpperCase() as Severity) : undefined;
       const reason = (severity ? others : args).join(' ').trim();
       if (!reason) return usageError('say what is wrong.', 'escalate');
@@ -182,10 +188,10 @@ export function parseDeployCommand(text: string): ParsedLine {
     }
     case 'ack':
     case 'acknowledge':
-      if (args.length > 0) return usageError(`unexpected “${rest}”.`, 'ack');
+      if (args.length > 0) return usageError(`unexpected “${echo(rest)}”.`, 'ack');
       return run({ type: 'ack' });
     case 'resolve':
-      if (args.length > 0) return usageError(`unexpected “${rest}”.`, 'resolve');
+      if (args.length > 0) return usageError(`unexpected “${echo(rest)}”.`, 'resolve');
       return run({ type: 'resolve' });
     case 'oncall':
     case 'on-call':
@@ -215,7 +221,7 @@ export function parseDeployCommand(text: string): ParsedLine {
     }
     case 'complete':
     case 'finish':
-      if (args.length > 0) return usageError(`unexpected “${rest}”.`, 'complete');
+      if (args.length > 0) return usageError(`unexpected “${echo(rest)}”.`, 'complete');
       return run({ type: 'complete' });
     case 'abort':
     case 'rollback':
@@ -226,14 +232,14 @@ export function parseDeployCommand(text: string): ParsedLine {
       return { ok: true, command: { kind: 'report', runId: args[0] ?? runId } };
     }
     case 'history': {
-      if (args.length > 1) return usageError(`unexpected “${args.slice(1).join(' ')}”.`, verb);
+      if (args.length > 1) return usageError(`unexpected “${echo(args.slice(1).join(' '))}”.`, verb);
       const limit = flags.limit === null ? null : Number(flags.limit);
       if (limit !== null && !(Number.isInteger(limit) && limit >= 1 && limit <= 50))
         return usageError('--limit takes a whole number from 1 to 50.', verb);
       return { ok: true, command: { kind: 'history', checklist: args[0] ?? null, limit } };
     }
     default:
-      return usageError(`unknown command “${verbWord}”.`, null);
+      return usageError(`unknown command “${echo(verbWord ?? '')}”.`, null);
   }
 }
 

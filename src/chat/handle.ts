@@ -9,7 +9,7 @@ import type { RunHistory } from '../report/historyService.js';
 import { noteRun, sinceReceipt } from '../requestContext.js';
 import { findItem } from '../runs/machine.js';
 import type { Outcome, RunService } from '../runs/service.js';
-import type { Actor, RunCommand, RunState } from '../runs/types.js';
+import type { Actor, RunCommand, RunEvent, RunState } from '../runs/types.js';
 import { type ChatCommand, helpFor, parseDeployCommand } from './commands.js';
 import { itemDetailsText } from './render/itemDetails.js';
 import { BOT_ACTOR, type CheckExecutor, itemsInScope, outcomesOf, summarizeOutcomes } from './runChecks.js';
@@ -211,10 +211,28 @@ async function decideReply(deps: ChatDeps, context: ChatContext, command: ChatCo
             run: null,
           };
         }
+        const said = escalationNotice(outcome.events);
+        if (said) return { ...reply, notice: said };
       }
       return reply;
     }
   }
+}
+
+/**
+ * What became of a trigger while an escalation was open. A raise shows on the run's banner too; a trigger
+ * that was only recorded changes nothing anyone sees, so without this the person would get no answer.
+ */
+export function escalationNotice(events: readonly RunEvent[]): string | null {
+  for (const event of events) {
+    if (event.type === 'escalation_raised')
+      return `The open escalation is raised from ${event.from} to ${event.severity}: the ${event.severity} on-call path is paged from its first step.`;
+    if (event.type === 'escalation_noted') {
+      const asked = event.severity ? ` (${event.severity})` : '';
+      return `Recorded on the open escalation${asked}: “${event.reason}”. It is no worse than what is already being paged, so nobody is paged again; /deploy escalate P0 <reason> raises it.`;
+    }
+  }
+  return null;
 }
 
 async function runChecksOn(

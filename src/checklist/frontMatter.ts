@@ -123,6 +123,8 @@ export const frontMatterSchema = z
         assign: roleList.optional(),
         /** Sign-off label (as written) or item ref → the role that may sign it. */
         signoff: z.record(z.string(), z.string().min(1)).optional(),
+        /** Item ref → the role that alone may resolve or reopen it (a deploy step only the DBA runs). */
+        items: z.record(z.string(), z.string().min(1)).optional(),
       })
       .strict()
       .optional(),

@@ -531,8 +531,21 @@ function applyFrontMatter(
     policy: frontMatter.escalation?.policy ?? null,
     severity: frontMatter.escalation?.severity ?? null,
   };
-  const { signoff: signoffRoles, ...actions } = frontMatter.roles ?? {};
+  const { signoff: signoffRoles, items: itemRoles, ...actions } = frontMatter.roles ?? {};
   checklist.permissions = actions;
+
+  for (const [reference, roleId] of Object.entries(itemRoles ?? {})) {
+    const item = findByReference(checklist, reference);
+    if (!item) {
+      error(
+        ['roles', 'items', reference],
+        `roles.items names “${reference}”, which is no item`,
+        'use the item ref, e.g. 3.2',
+      );
+      continue;
+    }
+    item.role = roleId;
+  }
 
   for (const [label, roleId] of Object.entries(signoffRoles ?? {})) {
     const matches = checklist.items.filter(

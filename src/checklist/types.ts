@@ -129,6 +129,8 @@ export interface ChecklistItem {
   decision?: DecisionSpec;
   signoff?: SignoffSpec;
   check?: ItemCheck;
+  /** The role that alone may resolve or reopen this item (front matter roles.items); sign-offs have theirs. */
+  role?: string;
 }
 
 export interface ChecklistSection {

@@ -195,6 +195,8 @@ export const escalations = pgTable(
     step: integer('step').notNull().default(0),
     round: integer('round').notNull().default(0),
     pages: integer('pages').notNull().default(0),
+    /** How many times a worse trigger raised the severity: part of the page timers' keys after a raise. */
+    raises: integer('raises').notNull().default(0),
     nextPageAt: timestamp('next_page_at', { withTimezone: true }),
     ackedBy: text('acked_by'),
     ackedAt: timestamp('acked_at', { withTimezone: true }),

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { pageTimerKey } from './schedule.js';
 
 /** The audit's queries: which open escalations have lost their next page, and putting it back. */
 
@@ -8,6 +9,7 @@ export interface BrokenEscalation {
   runId: string;
   step: number;
   round: number;
+  raises: number;
 }
 
 export async function countOpenEscalations(db: Database): Promise<number> {
@@ -24,7 +26,7 @@ export async function countOpenEscalations(db: Database): Promise<number> {
  */
 export async function findBrokenEscalations(db: Database): Promise<BrokenEscalation[]> {
   const result = (await db.execute(sql`
-    select e.id, e.run_id as "runId", e.step, e.round from escalations e
+    select e.id, e.run_id as "runId", e.step, e.round, e.raises from escalations e
     where e.status = 'open' and e.next_page_at is not null
       and not exists (
         select 1 from timers t
@@ -32,12 +34,17 @@ export async function findBrokenEscalations(db: Database): Promise<BrokenEscalat
           and (t.payload->>'step')::int = e.step and (t.payload->>'round')::int = e.round)`)) as unknown as {
     rows: BrokenEscalation[];
   };
-  return result.rows.map((row) => ({ ...row, step: Number(row.step), round: Number(row.round) }));
+  return result.rows.map((row) => ({
+    ...row,
+    step: Number(row.step),
+    round: Number(row.round),
+    raises: Number(row.raises ?? 0),
+  }));
 }
 
 /** Schedules the missing page now, under the key the escalation's own schedule uses for that step. */
 export async function scheduleMissingPage(db: Database, broken: BrokenEscalation, now: Date): Promise<void> {
-  const key = `escalate:${broken.id}:${broken.step}:${broken.round}`;
+  const key = pageTimerKey(broken.id, broken.raises, broken.step, broken.round);
   const payload = JSON.stringify({ escalationId: broken.id, step: broken.step, round: broken.round });
   await db.execute(sql`
     insert into timers (key, run_id, kind, payload, due_at, created_at, last_error)

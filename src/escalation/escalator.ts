@@ -58,11 +58,18 @@ async function applyAndShow(
   if (outcome.accepted && !outcome.replayed && outcome.state) options.onChanged?.(outcome.state);
 }
 
-/** The policy an escalation follows: the checklist's own when oncall.yaml has it, else the severity's. */
+/**
+ * The policy an escalation follows: the checklist's own when oncall.yaml has it, else the severity's.
+ * A raised escalation follows its new severity's path first: that is what raising it is for.
+ */
 export function policyFor(directory: PeopleDirectory, run: RunState): Policy {
   const named = run.escalation?.policy ?? run.checklist.escalation.policy;
   const own = named && Object.hasOwn(directory.policies, named) ? directory.policies[named] : undefined;
-  const policy = own ?? policyForSeverity(directory, run.escalation?.severity as Severity | undefined, null);
+  const severity = run.escalation?.severity as Severity | undefined;
+  const raised = (run.escalation?.raises ?? 0) > 0;
+  const policy = raised
+    ? (policyForSeverity(directory, severity, null) ?? own)
+    : (own ?? policyForSeverity(directory, severity, null));
   // With no policy configured, the run's channel is paged, once.
   return (
     policy ?? {

@@ -54,9 +54,10 @@ export function timersFor(
   }
   for (const event of events) {
     if (event.type === 'run_started') jobs.push(...phaseTimers(state));
-    if (event.type === 'escalation_opened') {
+    if (event.type === 'escalation_opened' || event.type === 'escalation_raised') {
+      const raises = event.type === 'escalation_raised' ? raisesOf(state, event.escalationId) : 0;
       jobs.push({
-        key: `escalate:${event.escalationId}:0:0`,
+        key: pageTimerKey(event.escalationId, raises, 0, 0),
         runId: state.id,
         kind: 'escalate',
         payload: { escalationId: event.escalationId, step: 0, round: 0 },
@@ -74,9 +75,9 @@ export function timersFor(
       });
     }
     if (event.type === 'escalation_paged') {
-      const at = `${event.escalationId}:${event.step}:${event.round}`;
+      const raises = raisesOf(state, event.escalationId);
       jobs.push({
-        key: `deliver:${at}`,
+        key: `deliver:${pagePosition(event.escalationId, raises, event.step, event.round)}`,
         runId: state.id,
         kind: 'deliver',
         payload: {
@@ -95,7 +96,7 @@ export function timersFor(
       if (event.next) {
         const next = event.next;
         jobs.push({
-          key: `escalate:${event.escalationId}:${next.step}:${next.round}`,
+          key: pageTimerKey(event.escalationId, raises, next.step, next.round),
           runId: state.id,
           kind: 'escalate',
           payload: { escalationId: event.escalationId, step: next.step, round: next.round },
@@ -105,6 +106,23 @@ export function timersFor(
     }
   }
   return jobs;
+}
+
+/**
+ * Where a page sits: escalation, step, round, and after a raise the raise's number, so the raised path's
+ * pages get keys of their own rather than the keys of the pages already sent at the lesser severity.
+ */
+function pagePosition(escalationId: string, raises: number, step: number, round: number): string {
+  return raises > 0 ? `${escalationId}:r${raises}:${step}:${round}` : `${escalationId}:${step}:${round}`;
+}
+
+/** The key of the timer that pages a step: also what the escalation audit schedules when one is missing. */
+export function pageTimerKey(escalationId: string, raises: number, step: number, round: number): string {
+  return `escalate:${pagePosition(escalationId, raises, step, round)}`;
+}
+
+function raisesOf(state: RunState, escalationId: string): number {
+  return state.escalation?.id === escalationId ? (state.escalation.raises ?? 0) : 0;
 }
 
 /** The n-th repetition of an item's check, or null when its schedule is over. */

@@ -1,4 +1,5 @@
 import { formatDuration, formatTime, formatTimestamp, OUTCOME_WORD, phaseLabel } from '../report/format.js';
+import { escalationChangeText } from '../report/render.js';
 import type { PhaseReport, Report } from '../report/types.js';
 import { type Html, html } from './html.js';
 
@@ -22,7 +23,7 @@ ${list(
   'Failures',
   report.failures.map(
     (failure) =>
-      html`<strong>${failure.ref}</strong> ${failure.text}: ${failure.source === 'check' ? 'check failed' : 'failed'}: ${failure.detail}
+      html`<strong>${failure.ref}</strong> ${failure.text}: ${failure.source === 'check' ? 'check failed' : 'failed'}${failure.attempts > 1 ? ` (${failure.attempts} times)` : ''}: ${failure.detail}
       <span class="who">${failure.actor} · ${formatTimestamp(failure.at)} · ${failure.endStatus === 'failed' ? 'still failed' : `later ${failure.endStatus}`}</span>`,
   ),
 )}
@@ -67,7 +68,14 @@ ${list(
   'Checks',
   report.checks.map(
     (check) =>
-      html`<strong>${check.ref}</strong> ${check.ok ? 'passed' : html`<span class="late">FAILED</span>`}${check.value ? ` = ${check.value}` : ''} in ${check.latencyMs} ms: ${check.detail} <span class="who">${formatTimestamp(check.at)}</span>`,
+      html`<strong>${check.ref}</strong> ${check.ok ? 'passed' : html`<span class="late">FAILED</span>`}${check.value ? ` = ${check.value}` : ''} in ${check.latencyMs} ms: ${check.detail} <span class="who">${formatTimestamp(check.at)}${check.runs > 1 ? ` · ${check.runs} runs, ${check.failedRuns} failed` : ''}</span>`,
+  ),
+)}
+${list(
+  'Rollback criteria',
+  report.criteria.map(
+    (criterion) =>
+      html`${criterion.ref ? html`<strong>${criterion.ref}</strong> ` : ''}${criterion.text} · ${criterion.status === 'triggered' ? html`<span class="late">triggered</span> <span class="who">${criterion.actor ?? ''} · ${criterion.at ? formatTimestamp(criterion.at) : ''}</span>` : 'not triggered'}`,
   ),
 )}
 ${list(
@@ -76,7 +84,7 @@ ${list(
     (escalation) =>
       html`${escalation.severity ? html`<strong>${escalation.severity}</strong> ` : ''}${escalation.reason ?? escalation.id}:
       opened ${formatTimestamp(escalation.openedAt)} by ${escalation.openedBy}, ${escalation.pages} page(s)${escalation.paged.length > 0 ? ` to ${escalation.paged.join(', ')}` : ''};
-      ${escalation.acknowledgedAt ? `acknowledged by ${escalation.acknowledgedBy} after ${formatDuration(escalation.timeToAcknowledgeMs)}` : 'not acknowledged'}${escalation.resolvedAt ? `; resolved ${formatTimestamp(escalation.resolvedAt)}` : ''}`,
+      ${escalation.acknowledgedAt ? `acknowledged by ${escalation.acknowledgedBy} after ${formatDuration(escalation.timeToAcknowledgeMs)}` : 'not acknowledged'}${escalation.resolvedAt ? `; resolved ${formatTimestamp(escalation.resolvedAt)}` : ''}${escalation.changes.map((change) => html`<br><span class="who">${escalationChangeText(change, formatTimestamp)}</span>`)}`,
   ),
 )}
 ${

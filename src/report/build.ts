@@ -78,7 +78,25 @@ export function buildReport(input: ReportInput): Report {
   const standing = new Map<string, Standing>();
   const resolvedTimes = new Map<string, Date[]>();
   const failures: Omit<FailureEntry, 'endStatus'>[] = [];
-  const checks: CheckEntry[] = [];
+  // One failure per item and source: a check that failed five times is one failure, tried five times.
+  const failureAt = new Map<string, Omit<FailureEntry, 'endStatus'>>();
+  const addFailure = (failure: Omit<FailureEntry, 'endStatus' | 'attempts'>) => {
+    const id = `${failure.source}:${failure.key}`;
+    const known = failureAt.get(id);
+    if (known) {
+      Object.assign(known, { detail: failure.detail, actor: failure.actor, at: failure.at });
+      known.attempts += 1;
+      return;
+    }
+    const entry = { ...failure, attempts: 1 };
+    failureAt.set(id, entry);
+    failures.push(entry);
+  };
+  const checks = new Map<string, CheckEntry>();
+  const criterionKeys = new Set(
+    checklist.rollbackCriteria.flatMap((criterion) => (criterion.itemKey ? [criterion.itemKey] : [])),
+  );
+  const triggered = new Map<string, { at: Date; actor: string }>();
   const notes: NoteEntry[] = [];
   const roles: RoleEntry[] = [];
   const escalations = new Map<string, EscalationEntry>();
@@ -115,8 +133,11 @@ export function buildReport(input: ReportInput): Report {
               ? text(payload.option)
               : null;
       setItem(key, itemStatus, detail, event);
+      if (event.type === 'item_checked' && criterionKeys.has(key) && !triggered.has(key) && !payload.auto) {
+        triggered.set(key, { at: event.at, actor: event.actor });
+      }
       if (event.type === 'item_failed') {
-        failures.push({
+        addFailure({
           ...describe(key),
           detail: detail ?? '',
           actor: event.actor,
@@ -160,7 +181,8 @@ export function buildReport(input: ReportInput): Report {
         const ok = payload.ok === true;
         const detail = text(payload.detail) ?? '';
         setItem(key, ok ? 'done' : 'failed', ok ? null : detail, event);
-        const entry: CheckEntry = {
+        const before = checks.get(key);
+        checks.set(key, {
           ...describe(key),
           ok,
           value: text(payload.value),
@@ -168,10 +190,10 @@ export function buildReport(input: ReportInput): Report {
           detail,
           actor: event.actor,
           at: event.at,
-        };
-        checks.push(entry);
-        if (!ok)
-          failures.push({ ...describe(key), detail, actor: event.actor, at: event.at, source: 'check' });
+          runs: (before?.runs ?? 0) + 1,
+          failedRuns: (before?.failedRuns ?? 0) + (ok ? 0 : 1),
+        });
+        if (!ok) addFailure({ ...describe(key), detail, actor: event.actor, at: event.at, source: 'check' });
         break;
       }
       case 'note_added':
@@ -257,7 +279,20 @@ export function buildReport(input: ReportInput): Report {
     values: standingOf('value'),
     decisions: standingOf('decision'),
     signoffs: standingOf('signoff'),
-    checks,
+    checks: [...checks.values()],
+    criteria: checklist.rollbackCriteria.flatMap((criterion) => {
+      if (!criterion.itemKey) return [];
+      const when = triggered.get(criterion.itemKey);
+      return [
+        {
+          text: criterion.text,
+          ref: describe(criterion.itemKey).ref,
+          status: when ? ('triggered' as const) : ('not triggered' as const),
+          at: when?.at ?? null,
+          actor: when?.actor ?? null,
+        },
+      ];
+    }),
     notes,
     roles,
     escalations: [...escalations.values()],
@@ -265,7 +300,7 @@ export function buildReport(input: ReportInput): Report {
       outcome === 'rolled_back' && finished
         ? rollbackOf(finished, rollbackDecision, failures[0] ?? null)
         : null,
-    followUps: followUpsOf(checklist.items, records),
+    followUps: followUpsOf(checklist.items, records, criterionKeys),
     eventCount: events.length,
     otherEvents: [...other.entries()].map(([type, count]) => ({ type, count })),
   };
@@ -330,11 +365,17 @@ function countItems(items: readonly ChecklistItem[], statusOf: (key: string) => 
   return counts;
 }
 
-function followUpsOf(items: readonly ChecklistItem[], records: Map<string, ItemRecord>): FollowUpEntry[] {
+/** What is left to do: a rollback criterion still open is one that did not happen, not a task. */
+function followUpsOf(
+  items: readonly ChecklistItem[],
+  records: Map<string, ItemRecord>,
+  criterionKeys: ReadonlySet<string>,
+): FollowUpEntry[] {
   return items.flatMap((item) => {
     const record = records.get(item.key);
     const status = record?.status ?? 'open';
     if (status !== 'open' && status !== 'failed') return [];
+    if (status === 'open' && criterionKeys.has(item.key)) return [];
     return [
       {
         key: item.key,
@@ -391,6 +432,7 @@ function readEscalation(
       timeToAcknowledgeMs: null,
       resolvedBy: null,
       resolvedAt: null,
+      changes: [],
     };
     escalations.set(id, entry);
   }
@@ -421,14 +463,44 @@ function readEscalation(
       if (entry.acknowledgedAt) break;
       entry.acknowledgedBy = event.actor;
       entry.acknowledgedAt = event.at;
-      entry.timeToAcknowledgeMs = entry.openedAt ? event.at.getTime() - entry.openedAt.getTime() : null;
+      {
+        // After a raise, what counts is how long the worse news waited for someone.
+        const raised = entry.changes.filter((change) => change.kind === 'raised').at(-1);
+        const since = raised?.at ?? entry.openedAt;
+        entry.timeToAcknowledgeMs = since ? event.at.getTime() - since.getTime() : null;
+      }
       break;
     case 'escalation_resolved':
       entry.resolvedBy = event.actor;
       entry.resolvedAt = event.at;
       break;
+    case 'escalation_raised':
+      entry.changes.push({
+        kind: 'raised',
+        from: text(payload.from),
+        severity: text(payload.severity),
+        reason: text(payload.reason) ?? '',
+        by: event.actor,
+        at: event.at,
+      });
+      // The escalation is now what it was raised to; the acknowledgement of the lesser one no longer holds.
+      entry.severity = text(payload.severity) ?? entry.severity;
+      entry.acknowledgedBy = null;
+      entry.acknowledgedAt = null;
+      entry.timeToAcknowledgeMs = null;
+      break;
+    case 'escalation_noted':
+      entry.changes.push({
+        kind: 'noted',
+        from: null,
+        severity: text(payload.severity),
+        reason: text(payload.reason) ?? '',
+        by: event.actor,
+        at: event.at,
+      });
+      break;
     default:
-      // escalation_noted and kinds yet to come: the escalation exists; nothing more to count.
+      // Kinds yet to come: the escalation exists; nothing more to count.
       break;
   }
 }

@@ -1,5 +1,5 @@
 import { formatDuration, formatTime, formatTimestamp, OUTCOME_WORD, phaseLabel } from './format.js';
-import type { EscalationEntry, PhaseReport, Report } from './types.js';
+import type { EscalationChange, EscalationEntry, PhaseReport, Report } from './types.js';
 
 /** The report as Markdown (a wiki page, a pull request, a post-mortem), JSON, and a short text for chat. */
 
@@ -11,7 +11,7 @@ export function renderReport(report: Report, format: ReportFormat): string {
 
 /** Versioned, so a consumer can tell when the shape changes. Dates become ISO strings. */
 export function renderReportJson(report: Report): string {
-  return `${JSON.stringify({ schema: 'shipcheck.report.v1', ...report }, null, 2)}\n`;
+  return `${JSON.stringify({ schema: 'shipcheck.report.v2', ...report }, null, 2)}\n`;
 }
 
 export function renderReportMarkdown(report: Report): string {
@@ -49,7 +49,7 @@ export function renderReportMarkdown(report: Report): string {
   section(out, 'Failures', report.failures, (failure) => {
     const now = failure.endStatus === 'failed' ? 'still failed' : `later ${failure.endStatus}`;
     const source = failure.source === 'check' ? 'check failed' : 'failed';
-    return `**${md(failure.ref)}** ${md(failure.text)}: ${source}: ${md(failure.detail)} · ${who(failure.actor)} ${formatTimestamp(failure.at)} · ${now}`;
+    return `**${md(failure.ref)}** ${md(failure.text)}: ${source}${attemptsText(failure.attempts)}: ${md(failure.detail)} · ${who(failure.actor)} ${formatTimestamp(failure.at)} · ${now}`;
   });
   section(
     out,
@@ -84,16 +84,22 @@ export function renderReportMarkdown(report: Report): string {
   );
   if (report.checks.length > 0) {
     out.push('## Checks', '');
-    const passed = report.checks.filter((check) => check.ok).length;
-    out.push(`${report.checks.length} ran: ${passed} passed, ${report.checks.length - passed} failed.`, '');
-    out.push('| Item | Result | Value | Latency | Detail | When |', '|---|---|---|---|---|---|');
+    out.push(`${checksSummary(report)}.`, '');
+    out.push(
+      '| Item | Last result | Runs | Value | Latency | Detail | When |',
+      '|---|---|---|---|---|---|---|',
+    );
     for (const check of report.checks) {
       out.push(
-        `| ${md(check.ref)} ${md(check.text)} | ${check.ok ? 'pass' : '**FAIL**'} | ${md(check.value ?? '—')} | ${check.latencyMs} ms | ${md(check.detail)} | ${formatTimestamp(check.at)} |`,
+        `| ${md(check.ref)} ${md(check.text)} | ${check.ok ? 'pass' : '**FAIL**'} | ${runsText(check)} | ${md(check.value ?? '—')} | ${check.latencyMs} ms | ${md(check.detail)} | ${formatTimestamp(check.at)} |`,
       );
     }
     out.push('');
   }
+  section(out, 'Rollback criteria', report.criteria, (criterion) => {
+    const when = criterion.at ? ` ${formatTimestamp(criterion.at)} by ${who(criterion.actor ?? '')}` : '';
+    return `${criterion.ref ? `**${md(criterion.ref)}** ` : ''}${md(criterion.text)} · ${criterion.status === 'triggered' ? '**triggered**' : 'not triggered'}${when}`;
+  });
   section(out, 'Escalations', report.escalations, escalationText);
   if (report.rollback) {
     out.push('## Rollback', '');
@@ -149,7 +155,7 @@ export function renderReportShort(report: Report, options: { link?: string | nul
   lines.push(`Phases: ${report.phases.map(shortPhase).join(' · ')}`);
   listLine(lines, 'Failed', report.failures, (failure) => {
     const fixed = failure.endStatus === 'failed' ? '' : `, then ${failure.endStatus}`;
-    return `${failure.ref} ${failure.detail} (${failure.actor}${fixed})`;
+    return `${failure.ref}${attemptsText(failure.attempts)} ${failure.detail} (${failure.actor}${fixed})`;
   });
   listLine(lines, 'Skipped', report.skipped, (item) => `${item.ref} ${item.detail ?? ''} (${item.actor})`);
   listLine(lines, 'N/A', report.notApplicable, (item) => `${item.ref} (${item.actor})`);
@@ -170,11 +176,10 @@ export function renderReportShort(report: Report, options: { link?: string | nul
     (signoff) => `${signoff.ref} ${signoff.actor} ${formatTime(signoff.at)}`,
   );
   if (report.checks.length > 0) {
-    const failed = report.checks.filter((check) => !check.ok);
-    const which = failed.length > 0 ? `: ${failed.map((check) => check.ref).join(', ')}` : '';
-    lines.push(
-      `Checks: ${report.checks.length} ran · ${report.checks.length - failed.length} passed · ${failed.length} failed${which}`,
-    );
+    const failing = report.checks.filter((check) => !check.ok);
+    const which =
+      failing.length > 0 ? `: ${failing.map((check) => `${check.ref} (${runsText(check)})`).join(', ')}` : '';
+    lines.push(`Checks: ${checksSummary(report)}${which}`);
   }
   listLine(lines, 'Escalations', report.escalations, shortEscalation);
   if (report.rollback?.durationMs != null && report.rollback.trigger) {
@@ -213,12 +218,37 @@ function shortPhase(phase: PhaseReport): string {
   return `${phase.ref}: ${formatDuration(phase.durationMs)}${late}`;
 }
 
+/** `3 items checked, 5 runs: 2 passing, 1 failing`: the last result of each item is what counts. */
+function checksSummary(report: Report): string {
+  const runs = report.checks.reduce((sum, check) => sum + check.runs, 0);
+  const failing = report.checks.filter((check) => !check.ok).length;
+  const items = `${report.checks.length} item${report.checks.length === 1 ? '' : 's'} checked`;
+  return `${items}, ${runs} run${runs === 1 ? '' : 's'}: ${report.checks.length - failing} passing, ${failing} failing`;
+}
+
+function runsText(check: { runs: number; failedRuns: number }): string {
+  return check.runs === 1 ? '1 run' : `${check.runs} runs, ${check.failedRuns} failed`;
+}
+
+function attemptsText(attempts: number): string {
+  return attempts > 1 ? ` (${attempts} times)` : '';
+}
+
+/** One line per raise or further reason, the same on every surface that shows an escalation. */
+export function escalationChangeText(change: EscalationChange, at: (date: Date) => string): string {
+  return change.kind === 'raised'
+    ? `raised ${change.from ?? '?'} → ${change.severity ?? '?'} ${at(change.at)} by ${change.by}: ${change.reason}`
+    : `also ${at(change.at)}${change.severity ? ` (${change.severity})` : ''} by ${change.by}: ${change.reason}`;
+}
+
 function shortEscalation(escalation: EscalationEntry): string {
   const severity = escalation.severity ? `${escalation.severity} ` : '';
   const ack = escalation.acknowledgedAt
     ? `acknowledged by ${escalation.acknowledgedBy} after ${formatDuration(escalation.timeToAcknowledgeMs)}`
     : 'never acknowledged';
-  return `${severity}${escalation.reason ?? escalation.id}: ${escalation.pages} page${escalation.pages === 1 ? '' : 's'}, ${ack}`;
+  const raise = escalation.changes.filter((change) => change.kind === 'raised').at(-1);
+  const raised = raise ? ` · raised from ${raise.from ?? '?'} by ${raise.by}: ${raise.reason}` : '';
+  return `${severity}${escalation.reason ?? escalation.id}: ${escalation.pages} page${escalation.pages === 1 ? '' : 's'}, ${ack}${raised}`;
 }
 
 function escalationText(escalation: EscalationEntry): string {
@@ -229,7 +259,10 @@ function escalationText(escalation: EscalationEntry): string {
     ? `; acknowledged by ${who(escalation.acknowledgedBy ?? '')} after ${formatDuration(escalation.timeToAcknowledgeMs)}`
     : '; never acknowledged';
   const resolved = escalation.resolvedAt ? `; resolved ${formatTimestamp(escalation.resolvedAt)}` : '';
-  return `${severity}${md(escalation.reason ?? escalation.id)}: ${opened}, ${escalation.pages} page${escalation.pages === 1 ? '' : 's'}${paged}${ack}${resolved}`;
+  const changes = escalation.changes.map(
+    (change) => `\n  - ${md(escalationChangeText(change, formatTimestamp))}`,
+  );
+  return `${severity}${md(escalation.reason ?? escalation.id)}: ${opened}, ${escalation.pages} page${escalation.pages === 1 ? '' : 's'}${paged}${ack}${resolved}${changes.join('')}`;
 }
 
 function deadlineText(phase: PhaseReport): string {

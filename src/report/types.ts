@@ -34,6 +34,8 @@ export interface Report {
   decisions: ItemEntry[];
   signoffs: SignoffEntry[];
   checks: CheckEntry[];
+  /** The checklist's rollback criteria that are boxes, and whether each happened. */
+  criteria: CriterionEntry[];
   notes: NoteEntry[];
   roles: RoleEntry[];
   escalations: EscalationEntry[];
@@ -94,6 +96,8 @@ export interface FailureEntry extends ItemRef {
   source: 'item' | 'check';
   /** The item's state at the end of the run: `failed` if nobody fixed it. */
   endStatus: string;
+  /** How many times it failed this way: repeated runs of one check are one entry, showing the last. */
+  attempts: number;
 }
 
 export interface ValueEntry extends ItemRef {
@@ -110,6 +114,7 @@ export interface SignoffEntry extends ItemRef {
   at: Date;
 }
 
+/** One item's check: how often it ran, and its last result (which is what the item shows). */
 export interface CheckEntry extends ItemRef {
   ok: boolean;
   value: string | null;
@@ -117,6 +122,18 @@ export interface CheckEntry extends ItemRef {
   detail: string;
   actor: string;
   at: Date;
+  runs: number;
+  failedRuns: number;
+}
+
+/** A rollback criterion of the checklist and whether it happened in this run. */
+export interface CriterionEntry {
+  text: string;
+  /** The item the criterion is, when it is a box. */
+  ref: string | null;
+  status: 'triggered' | 'not triggered';
+  at: Date | null;
+  actor: string | null;
 }
 
 export interface NoteEntry {
@@ -150,6 +167,19 @@ export interface EscalationEntry {
   timeToAcknowledgeMs: number | null;
   resolvedBy: string | null;
   resolvedAt: Date | null;
+  /** What happened to it after it opened: raised to a worse severity, or further reasons recorded on it. */
+  changes: EscalationChange[];
+}
+
+export interface EscalationChange {
+  kind: 'raised' | 'noted';
+  /** For a raise: the severity it had. */
+  from: string | null;
+  /** The severity asked for (the new one, for a raise). */
+  severity: string | null;
+  reason: string;
+  by: string;
+  at: Date;
 }
 
 export interface RollbackEntry {

@@ -144,19 +144,20 @@ function itemsUpdate(next: RunState, keys: string[]): SQL {
 
 function escalationUpsert(escalation: EscalationState): SQL {
   return sql`insert into escalations
-      (id, run_id, status, severity, policy, reason, trigger, opened_by, opened_at, step, round, pages,
+      (id, run_id, status, severity, policy, reason, trigger, opened_by, opened_at, step, round, pages, raises,
        next_page_at, acked_by, acked_at, resolved_by, resolved_at)
     select e.id, guard.id, e.status, e.severity, e.policy, e.reason, e.trigger, e.opened_by, e.opened_at,
-      e.step, e.round, e.pages, e.next_page_at, e.acked_by, e.acked_at, e.resolved_by, e.resolved_at
+      e.step, e.round, e.pages, e.raises, e.next_page_at, e.acked_by, e.acked_at, e.resolved_by, e.resolved_at
     from guard,
       jsonb_to_record(${JSON.stringify(escalationRow(escalation))}::jsonb) as e(
         id text, status text, severity text, policy text, reason text, trigger text, opened_by text,
-        opened_at timestamptz, step int, round int, pages int, next_page_at timestamptz, acked_by text,
+        opened_at timestamptz, step int, round int, pages int, raises int, next_page_at timestamptz, acked_by text,
         acked_at timestamptz, resolved_by text, resolved_at timestamptz)
     on conflict (id) do update set
       status = excluded.status, severity = excluded.severity, policy = excluded.policy,
       reason = excluded.reason, trigger = excluded.trigger, opened_by = excluded.opened_by,
       opened_at = excluded.opened_at, step = excluded.step, round = excluded.round, pages = excluded.pages,
+      raises = excluded.raises,
       next_page_at = excluded.next_page_at, acked_by = excluded.acked_by, acked_at = excluded.acked_at,
       resolved_by = excluded.resolved_by, resolved_at = excluded.resolved_at`;
 }
@@ -174,6 +175,7 @@ function escalationRow(escalation: EscalationState) {
     step: escalation.step,
     round: escalation.round,
     pages: escalation.pages,
+    raises: escalation.raises ?? 0,
     next_page_at: isoOrNull(escalation.nextPageAt),
     acked_by: escalation.ackedBy,
     acked_at: isoOrNull(escalation.ackedAt),

@@ -26,7 +26,27 @@ export function escalationIdFor(state: RunState): string {
   return `${state.id}-e${state.revision + 1}`;
 }
 
-/** Opens an escalation, or adds the reason to the one already open (one page path at a time). */
+/** P0 is the worst; a lower rank is more severe. */
+export const SEVERITIES: readonly Severity[] = ['P0', 'P1', 'P2', 'P3'];
+
+export function isSeverity(value: string): value is Severity {
+  return (SEVERITIES as readonly string[]).includes(value);
+}
+
+function worse(candidate: Severity, than: Severity): boolean {
+  return SEVERITIES.indexOf(candidate) < SEVERITIES.indexOf(than);
+}
+
+/** The severity a trigger asks for when it names none: the checklist's, else P1. */
+function defaultSeverity(state: RunState): Severity {
+  const own = state.checklist.escalation.severity;
+  return own && isSeverity(own) ? own : DEFAULT_SEVERITY;
+}
+
+/**
+ * Opens an escalation; while one is open, a worse trigger raises it (a P0 must not wait behind a P1's
+ * acknowledgement) and any other is recorded on it. One page path at a time, never a trigger dropped.
+ */
 export function openOrNote(
   state: RunState,
   reason: string,
@@ -34,13 +54,27 @@ export function openOrNote(
   severity?: Severity,
 ): RunEvent {
   const open = state.escalation;
+  const wanted = severity ?? defaultSeverity(state);
   if (open && open.status !== 'resolved') {
-    return { type: 'escalation_noted', escalationId: open.id, reason, trigger };
+    // Only a trigger that names its severity can raise: "still down" adds to what is being paged.
+    if (severity && worse(severity, open.severity)) {
+      return {
+        type: 'escalation_raised',
+        escalationId: open.id,
+        from: open.severity,
+        severity: wanted,
+        reason,
+        trigger,
+      };
+    }
+    return severity
+      ? { type: 'escalation_noted', escalationId: open.id, reason, trigger, severity }
+      : { type: 'escalation_noted', escalationId: open.id, reason, trigger };
   }
   return {
     type: 'escalation_opened',
     escalationId: escalationIdFor(state),
-    severity: severity ?? (state.checklist.escalation.severity as Severity | null) ?? DEFAULT_SEVERITY,
+    severity: wanted,
     policy: state.checklist.escalation.policy,
     reason,
     trigger,
@@ -166,11 +200,30 @@ export function evolveEscalation(
         step: 0,
         round: 0,
         pages: 0,
+        raises: 0,
         nextPageAt: at,
         ackedBy: null,
         ackedAt: null,
         resolvedBy: null,
         resolvedAt: null,
+      };
+    case 'escalation_raised':
+      // The new severity's path pages from its first step, and whoever acknowledged the lesser one is
+      // paged again if they are on it: a P0 is a new question.
+      if (!current) return current;
+      return {
+        ...current,
+        status: 'open',
+        severity: event.severity,
+        reason: event.reason,
+        trigger: event.trigger,
+        policy: null,
+        step: 0,
+        round: 0,
+        raises: (current.raises ?? 0) + 1,
+        nextPageAt: at,
+        ackedBy: null,
+        ackedAt: null,
       };
     case 'escalation_paged':
       if (!current) return current;

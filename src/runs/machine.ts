@@ -9,6 +9,7 @@ import {
   evolveEscalation,
   resolveOnEnd,
 } from './escalationRules.js';
+import { echo, tooLong } from './limits.js';
 import type {
   Actor,
   CheckOutcome,
@@ -50,14 +51,42 @@ export function decide(state: RunState | null, command: Command, now: Date, acto
 
 const NOBODY: Actor = { name: '', roles: null };
 
-function decideOnActiveRun(state: RunState, command: RunCommand, _now: Date, actor: Actor): Decision {
+/** The free text a command carries, named as the refusal names it. */
+function textOf(command: RunCommand): [string, string] | null {
+  switch (command.type) {
+    case 'skip':
+    case 'abort':
+    case 'rollback':
+    case 'escalate':
+      return ['the reason', command.reason];
+    case 'fail':
+      return ['what failed', command.detail];
+    case 'note':
+      return ['the note', command.text];
+    case 'set':
+      return ['the value', command.value];
+    case 'decide':
+      return ['the option', command.option];
+    default:
+      return null;
+  }
+}
+
+function decideOnActiveRun(state: RunState, command: RunCommand, now: Date, actor: Actor): Decision {
+  const text = textOf(command);
+  const long = text ? tooLong(...text) : null;
+  if (long) return reject('too_long', long);
+  return decideBounded(state, command, now, actor);
+}
+
+function decideBounded(state: RunState, command: RunCommand, _now: Date, actor: Actor): Decision {
   switch (command.type) {
     case 'check':
-      return decideCheck(state, command.refs);
+      return decideCheck(state, command.refs, actor);
     case 'set':
-      return decideSet(state, command.ref, command.value);
+      return decideSet(state, command.ref, command.value, actor);
     case 'decide':
-      return decideOption(state, command.ref, command.option);
+      return decideOption(state, command.ref, command.option, actor);
     case 'signoff':
       return decideSignoff(state, command.ref, actor);
     case 'assign':
@@ -86,15 +115,17 @@ function decideOnActiveRun(state: RunState, command: RunCommand, _now: Date, act
       if (current.status === 'open') {
         return reject('not_resolved', `item ${found.item.ref} is open; there is nothing to undo.`);
       }
+      const guarded = refuseProtected(state, actor, found.item, 'reopen');
+      if (guarded) return guarded;
       const events: RunEvent[] = [{ type: 'item_reopened', key: found.item.key, previous: current.status }];
-      return accept(withDerivedParents(state, events));
+      return accept(withDerivedParents(state, events, actor));
     }
     case 'skip':
-      return decideResolve(state, command.ref, 'skipped', command.reason, 'a reason');
+      return decideResolve(state, command.ref, 'skipped', command.reason, 'a reason', actor);
     case 'na':
-      return decideResolve(state, command.ref, 'na', null, null);
+      return decideResolve(state, command.ref, 'na', null, null, actor);
     case 'fail':
-      return decideResolve(state, command.ref, 'failed', command.detail, 'what failed');
+      return decideResolve(state, command.ref, 'failed', command.detail, 'what failed', actor);
     case 'note': {
       const text = command.text.trim();
       if (!text) return reject('reason_required', 'a note needs some text: /deploy note <text>.');
@@ -127,7 +158,7 @@ function decideOnActiveRun(state: RunState, command: RunCommand, _now: Date, act
   }
 }
 
-function decideCheck(state: RunState, refs: string[]): Decision {
+function decideCheck(state: RunState, refs: string[], actor: Actor): Decision {
   if (refs.length === 0) return reject('bad_command', 'name the items to check, e.g. /deploy check 1.1 1.2.');
   const items: ChecklistItem[] = [];
   for (const ref of refs) {
@@ -137,6 +168,10 @@ function decideCheck(state: RunState, refs: string[]): Decision {
   }
   const needsMore = items.find((item) => guidanceFor(item) !== null);
   if (needsMore) return reject('wrong_kind', guidanceFor(needsMore) as string);
+  for (const item of items) {
+    const guarded = refuseProtected(state, actor, item, 'tick');
+    if (guarded) return guarded;
+  }
   const open = items.filter((item) => itemState(state, item.key).status !== 'done');
   if (open.length === 0) {
     const first = items[0] as ChecklistItem;
@@ -150,18 +185,79 @@ function decideCheck(state: RunState, refs: string[]): Decision {
   const events: RunEvent[] = [];
   const planned = new Set<string>();
   for (const item of open) {
-    events.push({ type: 'item_checked', key: item.key });
-    planned.add(item.key);
+    // Ticking a group ticks what in it is open: a failure stays until someone resolves it, and a value,
+    // a choice, a signature or another role's step is never ticked on someone's behalf.
+    const children: RunEvent[] = [];
     for (const descendant of descendantsOf(state, item)) {
-      // A value, a choice or a signature is never ticked on someone's behalf.
       if (planned.has(descendant.key) || guidanceFor(descendant) !== null) continue;
-      if (!isResolved(itemState(state, descendant.key).status)) {
-        events.push({ type: 'item_checked', key: descendant.key, auto: true });
+      if (!mayAct(state, actor, descendant) || failedDescendant(state, descendant)) continue;
+      if (itemState(state, descendant.key).status === 'open') {
+        children.push({ type: 'item_checked', key: descendant.key, auto: true });
         planned.add(descendant.key);
       }
     }
+    const blocker = failedDescendant(state, item);
+    if (blocker && children.length === 0 && open.length === 1) {
+      return reject(
+        'incomplete',
+        `item ${item.ref} cannot be done while ${blocker.ref} is failed${detailOf(itemState(state, blocker.key))}: fix it (/deploy undo ${blocker.ref}, then redo it) or skip it with a reason first.`,
+      );
+    }
+    if (!blocker) {
+      events.push({ type: 'item_checked', key: item.key });
+      planned.add(item.key);
+    }
+    events.push(...children);
   }
-  return accept(withDerivedParents(state, events));
+  if (events.length === 0) {
+    const first = open[0] as ChecklistItem;
+    const blocker = failedDescendant(state, first) as ChecklistItem;
+    return reject('incomplete', `item ${first.ref} cannot be done while ${blocker.ref} is failed.`);
+  }
+  return accept(withDerivedParents(state, events, actor));
+}
+
+/** The first item under `item` that is failed: what keeps a group from counting as done. */
+export function failedDescendant(state: RunState, item: ChecklistItem): ChecklistItem | null {
+  return descendantsOf(state, item).find((child) => itemState(state, child.key).status === 'failed') ?? null;
+}
+
+function detailOf(current: ItemState): string {
+  return current.reason ? ` (“${current.reason}”)` : '';
+}
+
+/** The role an item answers to: a sign-off's signer, or the role the front matter gives the item. */
+export function protectingRole(item: ChecklistItem): string | null {
+  return item.signoff?.roleId ?? item.role ?? null;
+}
+
+function mayAct(state: RunState, actor: Actor, item: ChecklistItem): boolean {
+  const role = protectingRole(item);
+  return role === null || holdsRole(state, actor, role);
+}
+
+/** A protected item changes only by a holder of its role: signing, skipping, N/A, failing and reopening alike. */
+function refuseProtected(state: RunState, actor: Actor, item: ChecklistItem, verb: string): Decision | null {
+  if (mayAct(state, actor, item)) return null;
+  const role = protectingRole(item) as string;
+  const what = item.signoff ? `the ${item.signoff.role} sign-off` : `a step for the role ${role}`;
+  return reject(
+    'forbidden',
+    `item ${item.ref} is ${what}: only someone with the role ${role} may ${verb} it, and ${actor.name || 'you'} does not have it. ${howToGetRole(state, role)}`,
+  );
+}
+
+/** Who can give a role for this run: the checklist's assigners, or anyone holding the role already. */
+export function howToGetRole(state: RunState, role: string): string {
+  const assigners = state.checklist.permissions.assign ?? [];
+  const holders = state.assignments[role] ?? [];
+  const who =
+    assigners.length > 0
+      ? `someone with the role ${assigners.join(' or ')}`
+      : holders.length > 0
+        ? `someone who holds ${role} already`
+        : `someone with the role ${role} in oncall.yaml`;
+  return `${who[0]?.toUpperCase()}${who.slice(1)} can give it for this run: /deploy assign ${role} @person.`;
 }
 
 function decideResolve(
@@ -170,6 +266,7 @@ function decideResolve(
   status: 'skipped' | 'failed' | 'na',
   reasonText: string | null,
   reasonName: string | null,
+  actor: Actor,
 ): Decision {
   const found = findItem(state, ref);
   if (!found.ok) return found;
@@ -179,6 +276,13 @@ function decideResolve(
   if (reasonName && !reason) {
     return reject('reason_required', `say ${reasonName}: /deploy ${verb} ${item.ref} <${reasonName}>.`);
   }
+  const guarded = refuseProtected(
+    state,
+    actor,
+    item,
+    status === 'na' ? 'mark N/A' : status === 'skipped' ? 'skip' : 'fail',
+  );
+  if (guarded) return guarded;
   const current = itemState(state, item.key);
   if (current.status === status) {
     return reject(
@@ -199,6 +303,7 @@ function decideResolve(
     for (const descendant of descendantsOf(state, item)) {
       const descendantStatus = itemState(state, descendant.key).status;
       if (descendantStatus !== 'open' && descendantStatus !== 'failed') continue;
+      if (!mayAct(state, actor, descendant)) continue;
       events.push(
         status === 'skipped'
           ? { type: 'item_skipped', key: descendant.key, reason, auto: true }
@@ -206,7 +311,7 @@ function decideResolve(
       );
     }
   }
-  return accept(withDerivedParents(state, events));
+  return accept(withDerivedParents(state, events, actor));
 }
 
 /** What to type instead of `check` for an item that records something; null for a plain box. */
@@ -242,10 +347,12 @@ function decideCheckResults(state: RunState, results: CheckOutcome[]): Decision 
   return accept(withDerivedParents(state, events));
 }
 
-function decideSet(state: RunState, ref: string, raw: string): Decision {
+function decideSet(state: RunState, ref: string, raw: string, actor: Actor): Decision {
   const found = findItem(state, ref);
   if (!found.ok) return found;
   const item = found.item;
+  const guarded = refuseProtected(state, actor, item, 'record');
+  if (guarded) return guarded;
   if (item.kind !== 'input' || !item.input) {
     return reject(
       'wrong_kind',
@@ -255,16 +362,20 @@ function decideSet(state: RunState, ref: string, raw: string): Decision {
   const reading = readInput(item.input, raw);
   if (!reading.ok) return reject('bad_value', `item ${item.ref}: ${reading.message}.`);
   return accept(
-    withDerivedParents(state, [
-      { type: 'item_value_set', key: item.key, value: reading.value, flagged: reading.flagged },
-    ]),
+    withDerivedParents(
+      state,
+      [{ type: 'item_value_set', key: item.key, value: reading.value, flagged: reading.flagged }],
+      actor,
+    ),
   );
 }
 
-function decideOption(state: RunState, ref: string, typed: string): Decision {
+function decideOption(state: RunState, ref: string, typed: string, actor: Actor): Decision {
   const found = findItem(state, ref);
   if (!found.ok) return found;
   const item = found.item;
+  const guarded = refuseProtected(state, actor, item, 'decide');
+  if (guarded) return guarded;
   if (item.kind !== 'decision' || !item.decision) {
     return reject(
       'wrong_kind',
@@ -272,7 +383,14 @@ function decideOption(state: RunState, ref: string, typed: string): Decision {
     );
   }
   const options = item.decision.options;
-  const option = matchOption(options, typed);
+  const match = matchOption(options, typed);
+  if (match.ambiguous.length > 1) {
+    return reject(
+      'bad_value',
+      `“${echo(typed.trim())}” could be ${match.ambiguous.join(' or ')}: type more of the one you mean (item ${item.ref} takes one of: ${options.join(', ')}).`,
+    );
+  }
+  const option = match.option;
   if (!option) {
     return reject('bad_value', `item ${item.ref} takes one of: ${options.join(', ')}.`);
   }
@@ -280,22 +398,27 @@ function decideOption(state: RunState, ref: string, typed: string): Decision {
   if (current.status === 'done' && current.value === option) {
     return reject('already_done', `item ${item.ref} is already decided “${option}”${byWhom(current)}.`);
   }
-  return accept(withDerivedParents(state, [{ type: 'item_decided', key: item.key, option }]));
+  return accept(withDerivedParents(state, [{ type: 'item_decided', key: item.key, option }], actor));
 }
 
-/** Case-insensitive, ignoring emoji and punctuation; a unique prefix is enough ("roll" for "Rollback"). */
-function matchOption(options: string[], typed: string): string | null {
+/**
+ * Case-insensitive, ignoring emoji and punctuation; a unique prefix is enough ("roll" for "Rollback").
+ * A prefix that fits several options names them, so the person knows what to type.
+ */
+function matchOption(options: string[], typed: string): { option: string | null; ambiguous: string[] } {
   const plain = (text: string) =>
     text
       .toLowerCase()
       .replace(/[^a-z0-9/]+/g, ' ')
       .trim();
   const wanted = plain(typed);
-  if (!wanted) return null;
+  if (!wanted) return { option: null, ambiguous: [] };
   const exact = options.find((option) => plain(option) === wanted);
-  if (exact) return exact;
+  if (exact) return { option: exact, ambiguous: [] };
   const prefixed = options.filter((option) => plain(option).startsWith(wanted));
-  return prefixed.length === 1 ? (prefixed[0] as string) : null;
+  return prefixed.length === 1
+    ? { option: prefixed[0] as string, ambiguous: [] }
+    : { option: null, ambiguous: prefixed };
 }
 
 function decideSignoff(state: RunState, ref: string, actor: Actor): Decision {
@@ -311,14 +434,11 @@ function decideSignoff(state: RunState, ref: string, actor: Actor): Decision {
   const current = itemState(state, item.key);
   if (current.status === 'done')
     return reject('already_done', `item ${item.ref} is already signed${byWhom(current)}.`);
-  const role = item.signoff.roleId;
-  if (!holdsRole(state, actor, role)) {
-    return reject(
-      'forbidden',
-      `item ${item.ref} is the ${item.signoff.role} sign-off: only someone with the role ${role} may sign it, and ${actor.name || 'you'} does not have it.`,
-    );
-  }
-  return accept(withDerivedParents(state, [{ type: 'item_signed', key: item.key, role }]));
+  const guarded = refuseProtected(state, actor, item, 'sign');
+  if (guarded) return guarded;
+  return accept(
+    withDerivedParents(state, [{ type: 'item_signed', key: item.key, role: item.signoff.roleId }], actor),
+  );
 }
 
 function decideAssign(
@@ -397,7 +517,7 @@ function decideComplete(state: RunState): Decision {
 }
 
 /** A parent is done when its last open child is resolved, and open again when a child is reopened. */
-function withDerivedParents(state: RunState, events: RunEvent[]): RunEvent[] {
+function withDerivedParents(state: RunState, events: RunEvent[], actor: Actor = NOBODY): RunEvent[] {
   const statuses = new Map<string, ItemStatus>();
   const statusOf = (key: string) => statuses.get(key) ?? itemState(state, key).status;
   const note = (event: RunEvent) => {
@@ -415,7 +535,9 @@ function withDerivedParents(state: RunState, events: RunEvent[]): RunEvent[] {
       const childrenResolved = parent.childKeys.every((childKey) => isResolved(statusOf(childKey)));
       const parentStatus = statusOf(parent.key);
       let derived: RunEvent | null = null;
-      if (childrenResolved && parentStatus === 'open') {
+      // A step that answers to a role is ticked by its holder, not as a side effect of someone else's
+      // click; reopening it when a child reopens keeps a done parent from hiding open work.
+      if (childrenResolved && parentStatus === 'open' && mayAct(state, actor, parent)) {
         derived = { type: 'item_checked', key: parent.key, auto: true };
       } else if (!childrenResolved && parentStatus === 'done') {
         derived = { type: 'item_reopened', key: parent.key, previous: 'done', auto: true };
@@ -551,7 +673,7 @@ export function findItem(state: RunState, reference: string): Found {
   if (item) return { ok: true, item };
   return reject(
     'unknown_item',
-    `there is no item ${wanted || '(empty)'} in “${state.checklist.title}”; /deploy status lists the items.`,
+    `there is no item ${echo(wanted) || '(empty)'} in “${state.checklist.title}”; /deploy status lists the items.`,
   );
 }
 

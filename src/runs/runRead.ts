@@ -91,7 +91,7 @@ const ITEMS_JSON = sql.raw(`(select coalesce(json_agg(json_build_array(i.key, i.
 const ESCALATION_JSON = sql.raw(`(select json_build_object('id', e.id, 'status', e.status,
   'severity', e.severity, 'policy', e.policy, 'reason', e.reason, 'trigger', e.trigger,
   'openedBy', e.opened_by, 'openedAt', e.opened_at, 'step', e.step, 'round', e.round, 'pages', e.pages,
-  'nextPageAt', e.next_page_at, 'ackedBy', e.acked_by, 'ackedAt', e.acked_at,
+  'raises', e.raises, 'nextPageAt', e.next_page_at, 'ackedBy', e.acked_by, 'ackedAt', e.acked_at,
   'resolvedBy', e.resolved_by, 'resolvedAt', e.resolved_at)
   from escalations e where e.run_id = r.id and e.status <> 'resolved')`);
 

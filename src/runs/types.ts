@@ -106,6 +106,8 @@ export interface EscalationState {
   step: number;
   round: number;
   pages: number;
+  /** How often a worse trigger raised it; each raise pages the new severity's path from its first step. */
+  raises: number;
   nextPageAt: Date | null;
   ackedBy: string | null;
   ackedAt: Date | null;
@@ -158,8 +160,24 @@ export type RunEvent =
       reason: string;
       trigger: EscalationTrigger;
     }
-  /** A further reason while an escalation is already open: recorded, not paged again. */
-  | { type: 'escalation_noted'; escalationId: string; reason: string; trigger: EscalationTrigger }
+  /** A further reason while an escalation is already open, no worse than it: recorded, not paged again. */
+  | {
+      type: 'escalation_noted';
+      escalationId: string;
+      reason: string;
+      trigger: EscalationTrigger;
+      /** The severity the trigger asked for, when it asked for one (older events have none). */
+      severity?: Severity;
+    }
+  /** A worse trigger while one is open: the escalation takes the new severity and pages again from step 1. */
+  | {
+      type: 'escalation_raised';
+      escalationId: string;
+      from: Severity;
+      severity: Severity;
+      reason: string;
+      trigger: EscalationTrigger;
+    }
   | {
       type: 'escalation_paged';
       escalationId: string;

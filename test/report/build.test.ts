@@ -91,6 +91,7 @@ describe('buildReport', () => {
         timeToAcknowledgeMs: 7 * 60_000,
         resolvedBy: '@bo',
         resolvedAt: new Date(T0 + 12 * 60_000),
+        changes: [],
       },
     ]);
     expect(JSON.stringify(report)).not.toContain('U0SECRET');

@@ -67,7 +67,7 @@ describe('shipcheck report <run-id> --format md|json', () => {
     const result = await run(['report', runId, '--format', 'json'], database.env);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ schema: 'shipcheck.report.v1', runId, outcome: 'aborted', version: 'v9' });
+    expect(report).toMatchObject({ schema: 'shipcheck.report.v2', runId, outcome: 'aborted', version: 'v9' });
     expect(report.skipped.map((item: { ref: string; detail: string }) => [item.ref, item.detail])).toEqual([
       ['1.2', 'support | is <away>'],
     ]);

@@ -129,7 +129,8 @@ describe('the report of a run driven through the terminal channel', () => {
     );
     expect(report).toContain('Decisions: 3.3 Keep (@ana)');
     expect(report).toContain('Sign-offs: 3.4 @cy 14:21 UTC');
-    expect(report).toContain('Checks: 2 ran · 1 passed · 1 failed: 2.2');
+    // Two runs of one check are one line: the item, how often it ran, and where it stands now.
+    expect(report).toContain('Checks: 1 item checked, 2 runs: 1 passing, 0 failing');
     expect(report).toContain('Follow-ups: none');
     expect(report).toContain(`Full report: /deploy report ${runId}`);
   });
@@ -153,10 +154,16 @@ describe('the report of a run driven through the terminal channel', () => {
     expect(
       report.failures.filter((failure) => failure.source === 'item').map((f) => [f.key, f.detail, f.actor]),
     ).toEqual(truth.failedItems);
-    expect(report.checks.map((check) => [check.key, check.ok, check.latencyMs])).toEqual(truth.checks);
-    expect(report.failures.filter((failure) => failure.source === 'check')).toHaveLength(
-      truth.checks.filter(([, ok]) => !ok).length,
-    );
+    // One entry per checked item: how often it ran, how often it failed, and its last result.
+    const last = truth.checks.at(-1) as (typeof truth.checks)[number];
+    expect(report.checks.map((check) => [check.key, check.ok, check.latencyMs])).toEqual([last]);
+    expect(report.checks[0]).toMatchObject({
+      runs: truth.checks.length,
+      failedRuns: truth.checks.filter(([, ok]) => !ok).length,
+    });
+    expect(report.failures.filter((failure) => failure.source === 'check')).toEqual([
+      expect.objectContaining({ attempts: truth.checks.filter(([, ok]) => !ok).length }),
+    ]);
     expect(report.values.map((value) => [value.key, value.value, value.flagged])).toEqual(truth.values);
     expect(report.values.find((value) => value.ref === '3.1')?.flagged).toEqual([
       'p95 latency 640 ms (target <500ms)',
@@ -209,10 +216,11 @@ describe('the report of a run driven through the terminal channel', () => {
     expect(markdown).toContain('signed by `@cy` (engineering-lead) 2025-03-04 14:21:00 UTC');
     expect(markdown).toContain('None: every item was resolved.');
     const json = JSON.parse(renderReportJson(report));
-    expect(json.schema).toBe('shipcheck.report.v1');
+    expect(json.schema).toBe('shipcheck.report.v2');
     expect(json.durationMs).toBe(22 * MINUTE);
     expect(json.startedAt).toBe('2025-03-04T14:00:00.000Z');
-    expect(json.checks).toHaveLength(2);
+    expect(json.checks).toHaveLength(1);
+    expect(json.checks[0]).toMatchObject({ runs: 2, failedRuns: 1, ok: true });
   });
 
   it('is produced again by /deploy report, for the latest run here when none is active', async () => {

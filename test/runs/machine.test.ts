@@ -235,22 +235,23 @@ describe('decide: check', () => {
     expect(after.items[itemAt('1.2.2').key]).toMatchObject({ status: 'done', actor: '@bo' });
   });
 
-  it('checking a parent also ticks a failed child, so a done parent never hides a failure', () => {
+  it('checking a parent ticks only its open children: a failed child stays failed and keeps the parent open', () => {
     const state = act(started(), { type: 'fail', ref: '1.2.1', detail: 'backup job crashed' });
     const events = accepted(decide(state, { type: 'check', refs: ['1.2'] }, minutes(4)));
-    expect(events).toEqual([
-      { type: 'item_checked', key: itemAt('1.2').key },
-      { type: 'item_checked', key: itemAt('1.2.1').key, auto: true },
-      { type: 'item_checked', key: itemAt('1.2.2').key, auto: true },
-    ]);
+    expect(events).toEqual([{ type: 'item_checked', key: itemAt('1.2.2').key, auto: true }]);
     const after = applyEvents(state, events, '@bo', minutes(4));
-    expect(after.items[itemAt('1.2.1').key]).toEqual({
-      status: 'done',
-      reason: null,
-      value: null,
-      actor: '@bo',
-      at: minutes(4),
+    expect(statusOf(after, '1.2.1')).toBe('failed');
+    expect(statusOf(after, '1.2')).toBe('open');
+    // With nothing else open under it, the refusal names the child that blocks it.
+    expect(rejectionOf(after, { type: 'check', refs: ['1.2'] })).toEqual({
+      code: 'incomplete',
+      message: expect.stringContaining(
+        'item 1.2 cannot be done while 1.2.1 is failed (“backup job crashed”)',
+      ),
     });
+    // Resolving the failure (here: skipping it with a reason) lets the parent count as done.
+    const skipped = act(after, { type: 'skip', ref: '1.2.1', reason: 'restored from yesterday' });
+    expect(statusOf(skipped, '1.2')).toBe('done');
   });
 
   it('a parent is done when its last child is resolved, and reopened when a child is undone', () => {
@@ -708,6 +709,13 @@ function runSession(list: Checklist, steps: Step[], coverage: Coverage): void {
       if (itemState.status === 'skipped' || itemState.status === 'failed') {
         expect(itemState.reason?.trim()).toBeTruthy();
       }
+      // (g) a failed item is never reported as done unless someone ticked that very item.
+      if (before.items[item.key]?.status === 'failed' && itemState.status === 'done') {
+        const named =
+          step.command.type === 'check' &&
+          step.command.refs.some((ref) => ref.trim() === item.ref || ref.trim() === item.key);
+        expect(named).toBe(true);
+      }
     }
 
     for (const parent of list.items) {
@@ -771,5 +779,122 @@ describe('decide: properties over random sessions', () => {
     expect(rejectionOf(state, { type: 'complete' }).message).toContain('open: 1.1, 1.2, 2.1, 2.2.');
     state = act(state, { type: 'skip', ref: '1.2.2', reason: 'no migrations' });
     expect(statusOf(state, '1.2')).toBe('done');
+  });
+});
+
+// A checklist with role-protected items: a sign-off, and a step the front matter gives to the DBA.
+const PROTECTED_MD = `---
+roles:
+  items:
+    "1.2": dba
+---
+# Guarded
+
+## Phase 1: Work
+
+- [ ] Announce
+- [ ] Run the migration
+  - [ ] Take the lock
+- [ ] Verify
+
+## Phase 2: Sign-off
+
+- [ ] Engineering Lead: ___
+`;
+
+describe('decide: a protected item changes only by a holder of its role', () => {
+  const guarded = parseChecklist(PROTECTED_MD, { name: 'guarded', file: 'guarded.md' });
+  const people: Record<string, string[]> = {
+    '@lead': ['engineering-lead'],
+    '@dba': ['dba'],
+    '@nobody': [],
+  };
+
+  it('refuses skip, N/A, fail and undo of a sign-off by someone without the role, saying how to get it', () => {
+    expect(
+      guarded.items.map((item) => [item.ref, item.kind, item.role ?? item.signoff?.roleId ?? null]),
+    ).toEqual([
+      ['1.1', 'task', null],
+      ['1.2', 'task', 'dba'],
+      ['1.2.1', 'task', null],
+      ['1.3', 'task', null],
+      ['2.1', 'signoff', 'engineering-lead'],
+    ]);
+    const nobody = { name: '@nobody', id: 'U0', roles: [] };
+    const lead = { name: '@lead', id: 'U1', roles: ['engineering-lead'] };
+    const state = started(guarded);
+    for (const command of [
+      { type: 'skip', ref: '2.1', reason: 'not needed' },
+      { type: 'na', ref: '2.1' },
+      { type: 'fail', ref: '2.1', detail: 'no' },
+      { type: 'signoff', ref: '2.1' },
+    ] as RunCommand[]) {
+      const decision = decide(state, command, minutes(1), nobody);
+      expect(decision.ok).toBe(false);
+      if (!decision.ok) {
+        expect(decision.rejection.code).toBe('forbidden');
+        expect(decision.rejection.message).toContain('only someone with the role engineering-lead may');
+        expect(decision.rejection.message).toContain('/deploy assign engineering-lead @person');
+      }
+    }
+    const signed = applyEvents(
+      state,
+      accepted(decide(state, { type: 'signoff', ref: '2.1' }, minutes(1), lead)),
+      '@lead',
+      minutes(1),
+    );
+    const undo = decide(signed, { type: 'uncheck', ref: '2.1' }, minutes(2), nobody);
+    expect(undo.ok ? 'accepted' : undo.rejection.message).toContain('may reopen it');
+    // Skipping the phase around a DBA's step leaves that step for the DBA.
+    const skipped = decide(state, { type: 'check', refs: ['1.2'] }, minutes(1), nobody);
+    expect(skipped.ok ? 'accepted' : skipped.rejection.code).toBe('forbidden');
+  });
+
+  it('over random sessions, a protected item never changes by someone who does not hold its role', () => {
+    const refs = guarded.items.map((item) => item.ref);
+    const command = fc.oneof(
+      fc
+        .array(fc.constantFrom(...refs), { minLength: 1, maxLength: 3 })
+        .map((r) => ({ type: 'check', refs: r })),
+      fc.constantFrom(...refs).map((ref) => ({ type: 'uncheck', ref })),
+      fc.constantFrom(...refs).map((ref) => ({ type: 'skip', ref, reason: 'later' })),
+      fc.constantFrom(...refs).map((ref) => ({ type: 'na', ref })),
+      fc.constantFrom(...refs).map((ref) => ({ type: 'fail', ref, detail: 'broke' })),
+      fc.constantFrom(...refs).map((ref) => ({ type: 'signoff', ref })),
+    ) as fc.Arbitrary<RunCommand>;
+    const steps = fc.array(fc.record({ command, who: fc.constantFrom(...Object.keys(people)) }), {
+      minLength: 1,
+      maxLength: 40,
+    });
+    let refusedForRole = 0;
+    fc.assert(
+      fc.property(steps, (session) => {
+        let state = started(guarded);
+        for (const [index, { command: next, who }] of session.entries()) {
+          const actor = { name: who, id: who, roles: people[who] ?? [] };
+          const at = minutes(index + 1);
+          const decision = decide(state, next, at, actor);
+          if (!decision.ok) {
+            if (decision.rejection.code === 'forbidden') refusedForRole++;
+            continue;
+          }
+          const after = applyEvents(state, decision.events, who, at);
+          // A group reopens by itself when one of its sub-items reopens: that is the only change allowed.
+          const reopenedAsGroup = new Set(
+            decision.events.flatMap((event) =>
+              event.type === 'item_reopened' && event.auto ? [event.key] : [],
+            ),
+          );
+          for (const item of guarded.items) {
+            const role = item.role ?? item.signoff?.roleId;
+            if (!role || actor.roles.includes(role) || reopenedAsGroup.has(item.key)) continue;
+            expect(after.items[item.key]).toEqual(state.items[item.key]);
+          }
+          state = after;
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(refusedForRole).toBeGreaterThan(50);
   });
 });

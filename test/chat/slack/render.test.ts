@@ -67,6 +67,7 @@ function escalationOf(reason: string): RunState['escalation'] {
     step: 1,
     round: 1,
     pages: 3,
+    raises: 0,
     nextPageAt: AT,
     ackedBy: null,
     ackedAt: null,

@@ -1,0 +1,1 @@
+ALTER TABLE "escalations" ADD COLUMN "raises" integer DEFAULT 0 NOT NULL;

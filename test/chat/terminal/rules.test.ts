@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildLibrary } from '../../../src/checklist/library.js';
+import { readOncallFile } from '../../../src/escalation/oncallFile.js';
+import { chatReport } from '../../../src/report/chat.js';
+import { RunService } from '../../../src/runs/service.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { typeInTerminal } from '../../support/terminal.js';
+
+/** The run's rules as a release manager meets them in the terminal channel, one rule per test. */
+
+const CHECKLIST = `---
+title: Rules
+---
+# Rules
+
+## 1. Deploy
+- [ ] Release notes ready
+- [ ] Database ready
+  - [ ] Backup taken
+  - [ ] Migrations applied
+- [ ] Health endpoint green
+
+## 2. Verify
+- [ ] **Decision**: ☐ Yes ☐ No ☐ N/A
+- [ ] Engineering Lead: ________ Date: ______
+
+## Rollback Criteria
+- [ ] Error rate > 10% for 5 minutes
+- [ ] Data corruption detected
+`;
+
+const ONCALL = `people:
+  ana:
+    name: Ana Ruiz
+  bo:
+    name: Bo Chen
+roles:
+  engineering-lead: [ana]
+`;
+
+let database: TestDatabase;
+let runs: RunService;
+const library = buildLibrary([{ path: 'checklists/rules.md', source: CHECKLIST }]);
+const directory = readOncallFile(ONCALL).directory ?? undefined;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  runs = new RunService(database.handle.db);
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+const type = (user: string, lines: string[], withDirectory = true) =>
+  typeInTerminal({ runs, library, ...(withDirectory ? { directory } : {}) }, lines, user);
+
+async function activeRun() {
+  const run = await runs.activeRun('terminal', 'local');
+  if (!run) throw new Error('no active run');
+  return run;
+}
+
+async function abortActive(): Promise<void> {
+  await type('ana', ['/deploy abort test over']);
+}
+
+describe('a run’s rules in the terminal channel', () => {
+  it('raises an open escalation for a worse trigger and records a lesser one, answering both', async () => {
+    const printed = await type('bo', [
+      '/deploy start rules v1',
+      '/deploy fail 1.1 notes missing',
+      '/deploy escalate P0 site is down for all EU users',
+      '/deploy escalate P2 also slow in the US',
+    ]);
+    expect(printed).toContain('The open escalation is raised from P1 to P0');
+    expect(printed).toContain('Recorded on the open escalation (P2): “also slow in the US”');
+    expect(printed).not.toContain('(no change: that was already done)');
+    const run = await activeRun();
+    expect(run.escalation).toMatchObject({ severity: 'P0', status: 'open', raises: 1, step: 0 });
+    const report = await chatReport({ runs }, run);
+    expect(report).toContain('raised from P1 by @bo: site is down for all EU users');
+    await abortActive();
+  });
+
+  it('a rollback criterion ticked while a P1 is open raises it to P0', async () => {
+    const printed = await type('bo', [
+      '/deploy start rules v2',
+      '/deploy fail 1.1 notes missing',
+      '/deploy check 3.1',
+    ]);
+    expect(printed).toContain('raised from P1 to P0');
+    expect((await activeRun()).escalation?.severity).toBe('P0');
+    await abortActive();
+  });
+
+  it('ticking a parent ticks only its open children; a failed child keeps it open and is named', async () => {
+    const printed = await type('bo', [
+      '/deploy start rules v3',
+      '/deploy fail 1.2.1 backup job crashed',
+      '/deploy check 1.2',
+      '/deploy check 1.2',
+    ]);
+    expect(printed).toMatch(/\[x\] 1\.2\.2 Migrations applied/);
+    expect(printed).toContain('item 1.2 cannot be done while 1.2.1 is failed (“backup job crashed”)');
+    const run = await activeRun();
+    const status = (ref: string) =>
+      run.items[run.checklist.items.find((item) => item.ref === ref)?.key ?? '']?.status;
+    expect([status('1.2'), status('1.2.1'), status('1.2.2')]).toEqual(['open', 'failed', 'done']);
+    await abortActive();
+  });
+
+  it('a sign-off is skipped, marked N/A or reopened only by a holder of its role', async () => {
+    const bo = await type('bo', [
+      '/deploy start rules v4',
+      '/deploy skip 2.2 lead is away',
+      '/deploy na 2.2',
+    ]);
+    expect(bo).toContain(
+      'item 2.2 is the Engineering Lead sign-off: only someone with the role engineering-lead may skip it',
+    );
+    expect(bo).toContain('may mark N/A it');
+    const ana = await type('ana', ['/deploy signoff 2.2']);
+    expect(ana).toMatch(/\[x\] 2\.2 Engineering Lead: ________ Date: ______ {2}✓ signed @ana/);
+    const undo = await type('bo', ['/deploy undo 2.2']);
+    expect(undo).toContain(
+      'only someone with the role engineering-lead may reopen it, and @bo does not have it',
+    );
+    const run = await activeRun();
+    const signoff = run.checklist.items.find((item) => item.ref === '2.2');
+    expect(run.items[signoff?.key ?? '']).toMatchObject({ status: 'done', actor: '@ana' });
+    await abortActive();
+  });
+
+  it('the report lists rollback criteria that did not happen as not triggered, not as follow-ups', async () => {
+    await type('ana', [
+      '/deploy start rules v5',
+      '/deploy check 1.1 1.2 1.3',
+      '/deploy decide 2.1 yes',
+      '/deploy signoff 2.2',
+      '/deploy complete',
+    ]);
+    const [latest] = await runs.recentRuns('terminal', 'local', 1);
+    const run = await runs.get(latest?.id ?? '');
+    if (!run) throw new Error('no run');
+    expect(run.status).toBe('completed');
+    const report = await chatReport({ runs }, run);
+    expect(report).toContain('Follow-ups: none');
+    expect(report).not.toContain('3.1');
+  });
+
+  it('bounds what it keeps and what it echoes: a 105 KB reason and a 100 KB unknown command', async () => {
+    const huge = 'x'.repeat(105_000);
+    const printed = await type('bo', ['/deploy start rules v6', `/deploy skip 1.1 ${huge.slice(0, 7_000)}`]);
+    expect(printed).toContain('the reason is 7,000 characters long; the most a run keeps is 2,000');
+    const unknown = await type('bo', [`/deploy ${'y'.repeat(7_900)}`]);
+    expect(unknown).toContain('unknown command');
+    expect(unknown.length).toBeLessThan(4_000);
+    const pasted = await type('bo', [`/deploy skip 1.1 ${huge}`]);
+    expect(pasted).toContain('that command is 105,009 characters long');
+    expect(pasted.length).toBeLessThan(4_000);
+    const status = await type('bo', ['/deploy status']);
+    expect(Math.max(...status.split('\n').map((line) => line.length))).toBeLessThan(400);
+    await abortActive();
+  });
+
+  it('refuses an unknown severity with the list, and says which options an ambiguous prefix fits', async () => {
+    const printed = await type('bo', [
+      '/deploy start rules v7',
+      '/deploy escalate P7 foo',
+      '/deploy decide 2.1 n',
+    ]);
+    expect(printed).toContain('there is no severity P7: use P0 (worst), P1, P2 or P3.');
+    expect((await activeRun()).escalation).toBeNull();
+    expect(printed).toContain('“n” could be No or N/A: type more of the one you mean');
+    await abortActive();
+  });
+});
