@@ -1,10 +1,11 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { nameOf } from './checklist/library.js';
 import { type ChecklistProblem, readChecklist } from './checklist/parse.js';
+import { undefinedRoles } from './checklist/roleCoverage.js';
 import type { Checklist } from './checklist/types.js';
 import { readOncallFile } from './escalation/oncallFile.js';
-import { ONCALL_FILE } from './loadOncall.js';
+import { definedRoles, ONCALL_FILE } from './loadOncall.js';
 
 export interface FileReport {
   file: string;
@@ -31,7 +32,23 @@ export async function lintPaths(paths: string[]): Promise<FileReport[]> {
       files.push(path);
     }
   }
-  return Promise.all(files.map(lintFile));
+  const reports = await Promise.all(files.map(lintFile));
+  // A checklist is read against the oncall.yaml beside it: a role it needs and the file lacks deadlocks.
+  const rolesByFolder = new Map<string, Promise<ReadonlySet<string> | null>>();
+  for (const [index, report] of reports.entries()) {
+    if (!report.checklist) continue;
+    const folder = dirname(files[index] as string);
+    if (!rolesByFolder.has(folder)) rolesByFolder.set(folder, rolesDefinedIn(folder));
+    const defined = await rolesByFolder.get(folder);
+    if (defined) report.problems.push(...undefinedRoles(report.checklist, defined));
+  }
+  return reports;
+}
+
+async function rolesDefinedIn(folder: string): Promise<ReadonlySet<string> | null> {
+  const source = await readFile(join(folder, ONCALL_FILE), 'utf8').catch(() => null);
+  const directory = source === null ? null : readOncallFile(source).directory;
+  return directory ? definedRoles(directory) : null;
 }
 
 async function lintFile(path: string): Promise<FileReport> {

@@ -23,7 +23,7 @@ import { type Notifier, pagerDutyNotifier, terminalNotifier, webhookNotifier } f
 import { addMetricsRoute, addReadinessRoute, databaseProbe } from './http/ops.js';
 import { startWebFromConfig, type Web } from './http/start.js';
 import { loadChecklists } from './loadChecklists.js';
-import { loadOncall } from './loadOncall.js';
+import { loadOncall, roleWarnings } from './loadOncall.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { connectRedis } from './redis.js';
@@ -68,6 +68,7 @@ async function runShipcheck(options: StartOptions, stop: AbortSignal): Promise<v
     const directory = await loadOncall(config.checklistsDir);
     for (const broken of library.broken)
       logger.warn({ problems: broken.problems, file: broken.file }, broken.message);
+    for (const warning of roleWarnings(library.checklists, directory)) logger.warn(warning);
     logger.info(
       { database: database.kind, checklists: library.checklists.map((checklist) => checklist.name) },
       'shipcheck ready',

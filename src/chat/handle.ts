@@ -1,4 +1,5 @@
 import type { ChecklistLibrary } from '../checklist/library.js';
+import { rolesNeeded } from '../checklist/roleCoverage.js';
 import type { CheckSpec } from '../checklist/types.js';
 import type { ErrorCode } from '../errors.js';
 import { describeOnCall } from '../escalation/oncall.js';
@@ -7,6 +8,7 @@ import { type Metrics, observeInteraction } from '../metrics.js';
 import { chatReport, historyText, type RunLinks, runToReport } from '../report/chat.js';
 import type { RunHistory } from '../report/historyService.js';
 import { noteRun, sinceReceipt } from '../requestContext.js';
+import { echo } from '../runs/limits.js';
 import { findItem } from '../runs/machine.js';
 import type { Outcome, RunService } from '../runs/service.js';
 import type { Actor, RunCommand, RunEvent, RunState } from '../runs/types.js';
@@ -188,14 +190,17 @@ async function decideReply(deps: ChatDeps, context: ChatContext, command: ChatCo
       if (away) return refused(away);
       const unnamed = unnamedPerson(context, command.command);
       if (unnamed) return refused(unnamed);
+      const assignment =
+        command.command.type === 'assign' ? await vetAssignment(deps, context, runId, command.command) : null;
+      if (assignment && 'code' in assignment) return refused(assignment);
       const outcome = await deps.runs.apply(
         runId,
-        command.command,
+        assignment ?? command.command,
         actorOf(deps, context),
         context.idempotencyKey,
       );
       recorded(deps, context, runId);
-      const reply = replyTo(outcome, false);
+      const reply = replyTo(withHolders(deps, outcome), false);
       // The end of a run posts its report (a replay posted it the first time).
       if (outcome.accepted && !outcome.replayed && outcome.state && outcome.state.status !== 'active')
         return { ...reply, report: await chatReport(deps, outcome.state) };
@@ -316,6 +321,66 @@ function unnamedPerson(context: ChatContext, command: RunCommand): HomeRefusal |
     code: 'bad_command',
     message: `name the person with a mention (type @ and pick them from the list), so the role goes to them and not to a name: /deploy assign ${command.role} @person.`,
   };
+}
+
+/** A refusal for want of a role says who holds it in oncall.yaml, so the person knows whom to ask. */
+function withHolders(deps: ChatDeps, outcome: Outcome): Outcome {
+  const role = outcome.rejection?.role;
+  if (!role || !outcome.rejection || !deps.directory) return outcome;
+  const holders = (deps.directory.roles[role] ?? []).flatMap((key) => {
+    const person = deps.directory?.people.find((candidate) => candidate.key === key);
+    return person ? [person.name ?? person.key] : [];
+  });
+  const said =
+    holders.length > 0
+      ? ` In oncall.yaml, ${holders.slice(0, 5).join(', ')} ${holders.length === 1 ? 'holds' : 'hold'} it.`
+      : ` oncall.yaml gives ${role} to nobody.`;
+  return { ...outcome, rejection: { ...outcome.rejection, message: `${outcome.rejection.message}${said}` } };
+}
+
+type AssignCommand = Extract<RunCommand, { type: 'assign' }>;
+
+/**
+ * An assignment names a role the checklist or oncall.yaml knows and, where oncall.yaml lists people, a
+ * person in it; the command that reaches the run says whether the file gives the role to anyone.
+ */
+async function vetAssignment(
+  deps: ChatDeps,
+  context: ChatContext,
+  runId: string,
+  command: AssignCommand,
+): Promise<AssignCommand | HomeRefusal> {
+  const run = await deps.runs.get(runId);
+  if (!run) return command;
+  const role = command.role.trim().toLowerCase();
+  const directory = deps.directory;
+  const known = new Set([
+    ...Object.keys(directory?.roles ?? {}),
+    ...rolesNeeded(run.checklist).map((need) => need.role),
+  ]);
+  if (!known.has(role)) {
+    const list = [...known].sort();
+    return {
+      code: 'bad_value',
+      message:
+        list.length > 0
+          ? `there is no role “${echo(role)}” in this run. Known roles: ${list.join(', ')}.`
+          : `there is no role “${echo(role)}”: this checklist names no roles and oncall.yaml defines none.`,
+    };
+  }
+  if (directory && directory.people.length > 0) {
+    const who = (command.personId ?? command.person).replace(/^@/, '');
+    if (!directory.personOf(context.platform, who)) {
+      const people = directory.people.map((person) => person.name ?? person.key);
+      const shown = people.slice(0, 10).join(', ');
+      return {
+        code: 'bad_value',
+        message: `${echo(command.person)} is not in oncall.yaml, so Shipcheck cannot tell who they are. People there: ${shown}${people.length > 10 ? `, … (${people.length - 10} more)` : ''}.`,
+      };
+    }
+  }
+  const unheld = !directory || (directory.roles[role] ?? []).length === 0;
+  return unheld ? { ...command, unheld: true } : command;
 }
 
 function oncallText(deps: ChatDeps): string {

@@ -241,10 +241,14 @@ function refuseProtected(state: RunState, actor: Actor, item: ChecklistItem, ver
   if (mayAct(state, actor, item)) return null;
   const role = protectingRole(item) as string;
   const what = item.signoff ? `the ${item.signoff.role} sign-off` : `a step for the role ${role}`;
-  return reject(
-    'forbidden',
-    `item ${item.ref} is ${what}: only someone with the role ${role} may ${verb} it, and ${actor.name || 'you'} does not have it. ${howToGetRole(state, role)}`,
-  );
+  return {
+    ok: false,
+    rejection: {
+      code: 'forbidden',
+      message: `item ${item.ref} is ${what}: only someone with the role ${role} may ${verb} it, and ${actor.name || 'you'} does not have it. ${howToGetRole(state, role)}`,
+      role,
+    },
+  };
 }
 
 /** Who can give a role for this run: the checklist's assigners, or anyone holding the role already. */
@@ -443,7 +447,12 @@ function decideSignoff(state: RunState, ref: string, actor: Actor): Decision {
 
 function decideAssign(
   state: RunState,
-  { role, person, personId }: { role: string; person: string; personId?: string | null },
+  {
+    role,
+    person,
+    personId,
+    unheld,
+  }: { role: string; person: string; personId?: string | null; unheld?: boolean },
   actor: Actor,
 ): Decision {
   const roleId = role.trim().toLowerCase();
@@ -453,7 +462,14 @@ function decideAssign(
   if (!roleId || !name)
     return reject('bad_command', 'name the role and the person: /deploy assign <role> <@person>.');
   const mayAssign = state.checklist.permissions.assign ?? [];
-  if (!holdsRole(state, actor, roleId) && !mayAssign.some((allowed) => holdsRole(state, actor, allowed))) {
+  // A role nobody holds, with no one named to give it, would lock its sign-offs forever: anyone may give
+  // it for this run, and the audit says who did.
+  const open = unheld === true && mayAssign.length === 0 && (state.assignments[roleId] ?? []).length === 0;
+  if (
+    !open &&
+    !holdsRole(state, actor, roleId) &&
+    !mayAssign.some((allowed) => holdsRole(state, actor, allowed))
+  ) {
     return reject(
       'forbidden',
       `only someone with the role ${roleId}${mayAssign.length > 0 ? ` or ${mayAssign.join(', ')}` : ''} may give it to others.`,

@@ -53,7 +53,14 @@ export type RunCommand =
   | { type: 'decide'; ref: string; option: string }
   | { type: 'signoff'; ref: string }
   /** `personId` is the platform user id the mention named; `person` is how they are shown. */
-  | { type: 'assign'; role: string; person: string; personId?: string | null }
+  | {
+      type: 'assign';
+      role: string;
+      person: string;
+      personId?: string | null;
+      /** Set by the chat layer when oncall.yaml gives the role to nobody: then anyone may give it for a run. */
+      unheld?: boolean;
+    }
   /** Issued by Shipcheck itself after running automated checks: one result per item. */
   | { type: 'record_checks'; results: CheckOutcome[] }
   | { type: 'complete' }
@@ -213,6 +220,8 @@ export interface Actor {
 export interface Rejection {
   code: ErrorCode;
   message: string;
+  /** The role the refusal is about, so the chat layer can say who holds it (it knows oncall.yaml). */
+  role?: string;
 }
 
 export type Decision = { ok: true; events: RunEvent[] } | { ok: false; rejection: Rejection };

@@ -212,6 +212,28 @@ describe('shipcheck lint, parse and preview (built CLI)', () => {
       expect(single.stdout).not.toContain('bad-yaml.md');
     });
 
+    it('warns at its line of every sign-off role oncall.yaml does not define, with the fix', async () => {
+      const team = mkdtempSync(join(tmpdir(), 'shipcheck-lint-roles-'));
+      try {
+        writeFileSync(
+          join(team, 'infra.md'),
+          '# Infra\n\n## 1. Sign-Off\n- [ ] DevOps/SRE: ________ Date: ______\n- [ ] Engineering Lead: ________ Date: ______\n',
+        );
+        writeFileSync(
+          join(team, 'oncall.yaml'),
+          'people:\n  ana:\n    name: Ana\nroles:\n  engineering-lead: [ana]\n',
+        );
+        const linted = await shipcheck(['lint', '.'], team);
+        expect(linted.code).toBe(0);
+        expect(linted.stdout).toContain(
+          'infra.md:4:1 warning sign-off 1.1 “DevOps/SRE” needs the role “devops-sre”, which oncall.yaml does not define\n    hint: add “devops-sre: [person]” under roles: in oncall.yaml',
+        );
+        expect(linted.stdout).not.toContain('engineering-lead”, which');
+      } finally {
+        rmSync(team, { recursive: true, force: true });
+      }
+    });
+
     it('a path that does not exist is an error', async () => {
       const missing = await shipcheck(['lint', 'nope.md'], folder);
       expect(missing.code).toBe(1);

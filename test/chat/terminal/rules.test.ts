@@ -175,3 +175,61 @@ describe('a run’s rules in the terminal channel', () => {
     await abortActive();
   });
 });
+
+describe('roles a checklist needs and oncall.yaml lacks', () => {
+  const SRE_CHECKLIST = `# Infra change
+
+## 1. Apply
+- [ ] Change applied
+
+## 2. Sign-Off
+- [ ] DevOps/SRE: ________ Date: ______
+- [ ] Engineering Lead: ________ Date: ______
+`;
+  const sreLibrary = buildLibrary([{ path: 'checklists/infra.md', source: SRE_CHECKLIST }]);
+  const typeInfra = (user: string, lines: string[]) =>
+    typeInTerminal({ runs, library: sreLibrary, directory }, lines, user);
+
+  it('lint names every undefined role at its line, and the start-up log says the same', async () => {
+    const { undefinedRoles } = await import('../../../src/checklist/roleCoverage.js');
+    const { roleWarnings } = await import('../../../src/loadOncall.js');
+    const checklist = sreLibrary.checklists[0];
+    if (!checklist || !directory) throw new Error('fixtures did not load');
+    expect(undefinedRoles(checklist, new Set(Object.keys(directory.roles)))).toEqual([
+      expect.objectContaining({
+        line: 7,
+        severity: 'warning',
+        message: 'sign-off 2.1 “DevOps/SRE” needs the role “devops-sre”, which oncall.yaml does not define',
+      }),
+    ]);
+    expect(roleWarnings([checklist], directory)).toEqual([
+      expect.stringMatching(
+        /^checklist infra, line 7: sign-off 2\.1 “DevOps\/SRE” needs the role “devops-sre”/,
+      ),
+    ]);
+  });
+
+  it('refuses an unknown role or person with the known ones, and lets anyone give a role nobody holds', async () => {
+    const printed = await typeInfra('bo', [
+      '/deploy start infra v1',
+      '/deploy assign boss @bo',
+      '/deploy assign engineering-lead @nobody',
+      '/deploy signoff 2.1',
+      '/deploy assign devops-sre @bo',
+      '/deploy signoff 2.1',
+      '/deploy signoff 2.2',
+    ]);
+    expect(printed).toContain(
+      'there is no role “boss” in this run. Known roles: devops-sre, engineering-lead.',
+    );
+    expect(printed).toContain(
+      '@nobody is not in oncall.yaml, so Shipcheck cannot tell who they are. People there: Ana Ruiz, Bo Chen.',
+    );
+    expect(printed).toContain('oncall.yaml gives devops-sre to nobody.');
+    expect(printed).toContain('@bo has the role devops-sre for run');
+    expect(printed).toMatch(/\[x\] 2\.1 DevOps\/SRE: ________ Date: ______ {2}✓ signed @bo/);
+    // A role the file gives to someone is still theirs to give.
+    expect(printed).toContain('In oncall.yaml, Ana Ruiz holds it.');
+    await typeInfra('ana', ['/deploy abort test over']);
+  });
+});
