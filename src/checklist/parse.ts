@@ -16,7 +16,12 @@ import { checkSpecFrom } from './frontMatterChecks.js';
 import { classifyItem, ROLE_WORD } from './kinds.js';
 import { type Block, type ListEntry, parseBlocks } from './markdown.js';
 import { repairMojibake } from './mojibake.js';
-import { parseCriterion, ROLLBACK_CRITERIA_HEADING, ROLLBACK_LEAD_IN } from './rollback.js';
+import {
+  isRollbackStepHeading,
+  parseCriterion,
+  ROLLBACK_CRITERIA_HEADING,
+  ROLLBACK_LEAD_IN,
+} from './rollback.js';
 import { slugify } from './text.js';
 import { readCadences, readTimeWindow } from './timeWindow.js';
 import type {
@@ -355,6 +360,7 @@ function assemble(
     const context = `${phase.title} ${section.title}`;
     const isCriterion = ROLLBACK_CRITERIA_HEADING.test(context) || ROLLBACK_LEAD_IN.test(entry.leadIn ?? '');
     const optional = isCriterion || NOT_REQUIRED_MARK.test(entry.text) || NOT_REQUIRED_MARK.test(context);
+    const rollbackStep = !isCriterion && isRollbackStepHeading(phase.title, section.title);
     const classification = classifyItem(entry.text, context, entry.details);
     const check = classification.kind === 'task' ? detectCheck(entry.text, entry.codeBlocks) : null;
     const item: ChecklistItem = {
@@ -370,6 +376,14 @@ function assemble(
       parentKey: parent?.key ?? null,
       childKeys: [],
       group: entry.group,
+      // Optional only when the step itself says so: "(If Needed)" on the heading is what rolling back means.
+      ...(rollbackStep
+        ? {
+            rollbackStep: {
+              required: !NOT_REQUIRED_MARK.test(entry.text) && classification.kind !== 'input',
+            },
+          }
+        : {}),
       details: entry.details,
     };
     if (classification.kind === 'input') item.input = classification.input;
@@ -579,11 +593,19 @@ function applyFrontMatter(
     const wanted = new Set(required);
     for (const item of checklist.items) item.required = wanted.has(item.ref) || wanted.has(item.key);
   }
+  if (required !== undefined) {
+    for (const item of checklist.items) if (item.rollbackStep) item.rollbackStep.required = item.required;
+  }
   for (const reference of frontMatter.optional ?? []) {
     const item = findByReference(checklist, reference);
-    if (item) item.required = false;
-    else error(['optional'], `optional names an item that does not exist: ${reference}`);
+    if (item) {
+      item.required = false;
+      if (item.rollbackStep) item.rollbackStep.required = false;
+    } else error(['optional'], `optional names an item that does not exist: ${reference}`);
   }
+  // The steps of rolling back are needed only once a run rolls back: a run that keeps its deploy never
+  // waits on them, and one that rolls back waits on every step not marked optional.
+  for (const item of checklist.items) if (item.rollbackStep) item.required = false;
 
   for (const [name, definition] of Object.entries(frontMatter.checks ?? {})) {
     const item = findByReference(checklist, definition.item);

@@ -6,6 +6,17 @@ export const ROLLBACK_CRITERIA_HEADING = /rollback\s+(?:criteria|triggers?|condi
 export const ROLLBACK_LEAD_IN =
   /(?:initiate|execute|trigger|perform)\s+(?:a\s+)?rollback\s+if|roll ?back\s+if/i;
 
+/**
+ * Whether items under these headings are the steps of rolling back ("Rollback Execution", "Post-Rollback
+ * Communication"): not the criteria, not the decision, not the preparation done before going live.
+ */
+export function isRollbackStepHeading(phaseTitle: string, sectionTitle: string): boolean {
+  const path = `${phaseTitle} ${sectionTitle}`;
+  if (!/roll\s?-?back/i.test(path) || ROLLBACK_CRITERIA_HEADING.test(path)) return false;
+  const last = (sectionTitle.split(' › ').at(-1) || phaseTitle).trim();
+  return !/decision|prepar|readiness/i.test(last);
+}
+
 export interface ParsedCriterion {
   metric: string | null;
   threshold: Target | null;

@@ -131,6 +131,11 @@ export interface ChecklistItem {
   check?: ItemCheck;
   /** The role that alone may resolve or reopen this item (front matter roles.items); sign-offs have theirs. */
   role?: string;
+  /**
+   * A step of rolling back ("Rollback Execution"): never required while the run goes forward; once it rolls
+   * back, `required` says whether the run waits for it before it ends as rolled back.
+   */
+  rollbackStep?: { required: boolean };
 }
 
 export interface ChecklistSection {

@@ -38,6 +38,8 @@ export const runs = pgTable(
     endedAt: timestamp('ended_at', { withTimezone: true }),
     endedBy: text('ended_by'),
     endReason: text('end_reason'),
+    /** Set while the run goes through its rollback steps: since when, by whom, why (ISO time in JSON). */
+    rollingBack: jsonb('rolling_back').$type<{ since: string; by: string; reason: string }>(),
     /** Roles given to people for this run only (`/deploy assign`): role → actors. */
     assignments: jsonb('assignments').$type<Record<string, string[]>>().notNull().default({}),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),

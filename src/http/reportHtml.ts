@@ -90,7 +90,8 @@ ${list(
 ${
   report.rollback
     ? html`<h3>Rollback</h3><p>Rolled back ${formatTimestamp(report.rollback.at)} by ${report.rollback.by}: ${report.rollback.reason}.
-      ${report.rollback.trigger ? `It took ${formatDuration(report.rollback.durationMs)} from the ${report.rollback.trigger}.` : ''}</p>`
+      ${report.rollback.trigger ? `It took ${formatDuration(report.rollback.durationMs)} from the ${report.rollback.trigger}.` : ''}
+      ${report.rollback.startedAt && report.rollback.stepsMs !== null ? `The rollback steps took ${formatDuration(report.rollback.stepsMs)}.` : ''}</p>`
     : ''
 }
 ${list(

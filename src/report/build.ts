@@ -108,6 +108,7 @@ export function buildReport(input: ReportInput): Report {
   let outcome: ReportOutcome = 'active';
   let ended: { at: Date; by: string; reason: string | null } | null = null;
   let rollbackDecision: { at: Date; option: string } | null = null;
+  let rollbackStart: { at: Date; by: string } | null = null;
 
   const setItem = (key: string, status: Status, detail: string | null, event: ReportEvent) => {
     records.set(key, { status, detail, actor: event.actor, at: event.at });
@@ -212,6 +213,9 @@ export function buildReport(input: ReportInput): Report {
           at: event.at,
         });
         break;
+      case 'rollback_started':
+        rollbackStart ??= { at: event.at, by: event.actor };
+        break;
       case 'run_completed':
       case 'run_aborted':
       case 'run_rolled_back':
@@ -298,7 +302,7 @@ export function buildReport(input: ReportInput): Report {
     escalations: [...escalations.values()],
     rollback:
       outcome === 'rolled_back' && finished
-        ? rollbackOf(finished, rollbackDecision, failures[0] ?? null)
+        ? rollbackOf(finished, rollbackDecision, failures[0] ?? null, rollbackStart)
         : null,
     followUps: followUpsOf(checklist.items, records, criterionKeys),
     eventCount: events.length,
@@ -394,16 +398,21 @@ function rollbackOf(
   ended: { at: Date; by: string; reason: string | null },
   decision: { at: Date; option: string } | null,
   firstFailure: { ref: string; at: Date } | null,
+  started: { at: Date; by: string } | null,
 ): RollbackEntry {
   const trigger = decision
     ? { at: decision.at, what: `decision “${decision.option}”` }
     : firstFailure
       ? { at: firstFailure.at, what: `failure of ${firstFailure.ref}` }
-      : null;
+      : started
+        ? { at: started.at, what: `rollback started by ${started.by}` }
+        : null;
   return {
     reason: ended.reason ?? '',
     by: ended.by,
     at: ended.at,
+    startedAt: started?.at ?? null,
+    stepsMs: started ? ended.at.getTime() - started.at.getTime() : null,
     triggeredAt: trigger?.at ?? null,
     trigger: trigger?.what ?? null,
     durationMs: trigger ? ended.at.getTime() - trigger.at.getTime() : null,

@@ -110,6 +110,11 @@ export function renderReportMarkdown(report: Report): string {
         `It took ${formatDuration(rollback.durationMs)} from the ${md(rollback.trigger)} (${formatTimestamp(rollback.triggeredAt)}).`,
       );
     }
+    if (rollback.startedAt && rollback.stepsMs !== null) {
+      out.push(
+        `The rollback steps took ${formatDuration(rollback.stepsMs)}, from ${formatTimestamp(rollback.startedAt)}.`,
+      );
+    }
     out.push('');
   }
   section(out, 'Notes', report.notes, (note) => {

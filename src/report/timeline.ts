@@ -69,10 +69,14 @@ function describe(event: ReportEvent, refs: Map<string, string>): string {
       return `aborted the run: ${str('reason')}`;
     case 'run_rolled_back':
       return `rolled the run back: ${str('reason')}`;
+    case 'rollback_started':
+      return `started rolling back (${str('trigger') === 'decision' ? 'by a decision' : 'by hand'}): ${str('reason')}`;
     case 'escalation_opened':
       return `opened an escalation${str('severity') ? ` (${str('severity')})` : ''}: ${str('reason')}`;
     case 'escalation_noted':
-      return `added to the open escalation: ${str('reason')}`;
+      return `added to the open escalation${str('severity') ? ` (${str('severity')})` : ''}: ${str('reason')}`;
+    case 'escalation_raised':
+      return `raised the escalation from ${str('from')} to ${str('severity')}: ${str('reason')}`;
     case 'escalation_paged': {
       const step = typeof payload.step === 'number' ? ` step ${payload.step + 1}` : '';
       return `paged${step}`;

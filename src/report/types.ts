@@ -186,7 +186,11 @@ export interface RollbackEntry {
   reason: string;
   by: string;
   at: Date;
-  /** What led to it: the rollback decision if one was taken, else the first failure; null if neither. */
+  /** When the run turned to its rollback steps; null for a run that ended at once (no steps to record). */
+  startedAt: Date | null;
+  /** `startedAt` → the last rollback step resolved: how long rolling back itself took. */
+  stepsMs: number | null;
+  /** What led to it: the rollback decision, else the first failure, else the rollback's start; null if none. */
   triggeredAt: Date | null;
   trigger: string | null;
   /** `triggeredAt` → the run marked rolled back. */

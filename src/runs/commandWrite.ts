@@ -92,6 +92,7 @@ function runUpdate(write: CommandWrite, next: RunState): SQL {
       ended_at = ${isoOrNull(next.endedAt)}::timestamptz,
       ended_by = ${next.endedBy}::text,
       end_reason = ${next.endReason}::text,
+      rolling_back = ${next.rollingBack ? JSON.stringify({ ...next.rollingBack, since: next.rollingBack.since.toISOString() }) : null}::jsonb,
       assignments = ${JSON.stringify(next.assignments)}::jsonb,
       updated_at = ${write.at.toISOString()}::timestamptz
     where ${guardCondition(write)}

@@ -1,5 +1,6 @@
 import type { ChecklistItem } from '../checklist/types.js';
 import type { ErrorCode } from '../errors.js';
+import { isRequiredNow } from './required.js';
 import type {
   Actor,
   Decision,
@@ -155,7 +156,7 @@ export function automaticEscalation(
   for (const event of events) {
     if (event.type === 'item_failed' || (event.type === 'check_ran' && !event.ok)) {
       const item = itemsByKey.get(event.key);
-      if (!item?.required) continue;
+      if (!item || !isRequiredNow(state, item)) continue;
       const detail = event.type === 'item_failed' ? event.detail : event.detail;
       const trigger: EscalationTrigger = event.type === 'check_ran' ? 'check_failed' : 'item_failed';
       return openOrNote(state, `item ${item.ref} failed: ${detail}`, trigger);
@@ -169,7 +170,7 @@ export function automaticEscalation(
 }
 
 /** Ending the run closes its escalation: nobody should be paged about a run that is over. */
-export function resolveOnEnd(state: RunState, events: RunEvent[]): RunEvent | null {
+export function resolveOnEnd(state: RunState, events: readonly RunEvent[]): RunEvent | null {
   const ends = events.some(
     (event) =>
       event.type === 'run_completed' || event.type === 'run_aborted' || event.type === 'run_rolled_back',

@@ -10,6 +10,7 @@ import {
   resolveOnEnd,
 } from './escalationRules.js';
 import { echo, tooLong } from './limits.js';
+import { hasRollbackSteps, isRequiredNow } from './required.js';
 import type {
   Actor,
   CheckOutcome,
@@ -42,11 +43,51 @@ export function decide(state: RunState | null, command: Command, now: Date, acto
   if (state.status !== 'active') return reject('run_finished', finishedSentence(state));
   const decision = decideOnActiveRun(state, command, now, actor);
   if (!decision.ok) return decision;
-  const consequences = [
-    automaticEscalation(state, decision.events, itemIndex(state)),
-    resolveOnEnd(state, decision.events),
-  ];
-  return accept([...decision.events, ...consequences.filter((event): event is RunEvent => event !== null)]);
+  const events = [...decision.events, ...rollbackConsequences(state, decision.events, now)];
+  const consequences = [automaticEscalation(state, events, itemIndex(state)), resolveOnEnd(state, events)];
+  return accept([...events, ...consequences.filter((event): event is RunEvent => event !== null)]);
+}
+
+/**
+ * Rolling back is a stretch of the run, not its end: a decision answered "Rollback" starts it (where the
+ * checklist has rollback steps), and the run ends as rolled back once its rollback steps are resolved.
+ */
+function rollbackConsequences(state: RunState, events: RunEvent[], now: Date): RunEvent[] {
+  if (!hasRollbackSteps(state) || events.some(endsRun)) return [];
+  const added: RunEvent[] = [];
+  let starting = events.find((event) => event.type === 'rollback_started');
+  if (!state.rollingBack && !starting) {
+    const chosen = events.find(
+      (event): event is Extract<RunEvent, { type: 'item_decided' }> =>
+        event.type === 'item_decided' && isRollbackOption(event.option),
+    );
+    if (chosen) {
+      const item = itemIndex(state).get(chosen.key);
+      starting = {
+        type: 'rollback_started',
+        reason: `decision ${item?.ref ?? chosen.key}: ${chosen.option}`,
+        trigger: 'decision',
+        decisionKey: chosen.key,
+      };
+      added.push(starting);
+    }
+  }
+  if (!state.rollingBack && !starting) return added;
+  const after = applyEvents(state, [...events, ...added], '', now);
+  const done = state.checklist.items.every(
+    (item) => !isRequiredNow(after, item) || isResolved(itemState(after, item.key).status),
+  );
+  if (done) added.push({ type: 'run_rolled_back', reason: after.rollingBack?.reason ?? 'rolled back' });
+  return added;
+}
+
+function endsRun(event: RunEvent): boolean {
+  return event.type === 'run_completed' || event.type === 'run_aborted' || event.type === 'run_rolled_back';
+}
+
+/** "Rollback", "❌ Rollback Required", "Roll back": the answer that turns the run to its rollback steps. */
+export function isRollbackOption(option: string): boolean {
+  return /^\W*roll\s?-?back\b/i.test(option.trim());
 }
 
 const NOBODY: Actor = { name: '', roles: null };
@@ -151,9 +192,16 @@ function decideBounded(state: RunState, command: RunCommand, _now: Date, actor: 
       if (!reason) {
         return reject('reason_required', `say why: /deploy ${command.type} <reason>.`);
       }
-      return accept([
-        command.type === 'abort' ? { type: 'run_aborted', reason } : { type: 'run_rolled_back', reason },
-      ]);
+      if (command.type === 'abort') return accept([{ type: 'run_aborted', reason }]);
+      if (state.rollingBack) {
+        return reject(
+          'already_done',
+          `run ${state.id} is already rolling back (since ${formatClock(state.rollingBack.since)}, ${state.rollingBack.reason}); it ends as rolled back when ${openRollbackText(state)} are resolved.`,
+        );
+      }
+      // Without rollback steps there is nothing to record: the run ends here, as it always did.
+      if (!hasRollbackSteps(state)) return accept([{ type: 'run_rolled_back', reason }]);
+      return accept([{ type: 'rollback_started', reason, trigger: 'command' }]);
     }
   }
 }
@@ -513,11 +561,24 @@ function refuseWithoutRole(
 
 const LIST_LIMIT = 10;
 
+function openRollbackText(state: RunState): string {
+  const open = state.checklist.items
+    .filter((item) => isRequiredNow(state, item) && !isResolved(itemState(state, item.key).status))
+    .map((item) => item.ref);
+  return open.length > 0 ? `its rollback steps (${listRefs(open)})` : 'its rollback steps';
+}
+
 function decideComplete(state: RunState): Decision {
+  if (state.rollingBack) {
+    return reject(
+      'incomplete',
+      `run ${state.id} is rolling back: it ends as rolled back by itself once ${openRollbackText(state)} are resolved (check them, or skip them with a reason).`,
+    );
+  }
   const open: string[] = [];
   const failed: string[] = [];
   for (const item of state.checklist.items) {
-    if (!item.required) continue;
+    if (!isRequiredNow(state, item)) continue;
     const status = itemState(state, item.key).status;
     if (status === 'open') open.push(item.ref);
     if (status === 'failed') failed.push(item.ref);
@@ -618,6 +679,10 @@ export function applyEvents(state: RunState, events: RunEvent[], actor: string, 
       };
       continue;
     }
+    if (event.type === 'rollback_started') {
+      next.rollingBack = { since: at, by: actor, reason: event.reason };
+      continue;
+    }
     if (event.type === 'run_completed' || event.type === 'run_aborted' || event.type === 'run_rolled_back') {
       next.status =
         event.type === 'run_completed'
@@ -665,6 +730,7 @@ export function initialState(command: StartCommand, actor: string, at: Date): Ru
     endReason: null,
     assignments: {},
     escalation: null,
+    rollingBack: null,
     items,
   };
 }

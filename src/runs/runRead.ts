@@ -82,7 +82,7 @@ const HEADER_JSON = sql.raw(`json_build_object('id', r.id, 'checklistName', r.ch
   'platform', r.platform, 'channelId', r.channel_id,
   'workspaceId', r.workspace_id, 'channelPrivate', r.channel_private, 'status', r.status, 'revision', r.revision,
   'startedBy', r.started_by, 'startedAt', r.started_at, 'endedAt', r.ended_at, 'endedBy', r.ended_by,
-  'endReason', r.end_reason, 'assignments', r.assignments, 'updatedAt', r.updated_at)`);
+  'endReason', r.end_reason, 'rollingBack', r.rolling_back, 'assignments', r.assignments, 'updatedAt', r.updated_at)`);
 
 /** Tuples, not objects: a third of the bytes for a 200-item run. */
 const ITEMS_JSON = sql.raw(`(select coalesce(json_agg(json_build_array(i.key, i.status, i.reason, i.value,

@@ -136,6 +136,9 @@ export function toRunState(
     endedAt: row.endedAt,
     endedBy: row.endedBy,
     endReason: row.endReason,
+    rollingBack: row.rollingBack
+      ? { since: new Date(row.rollingBack.since), by: row.rollingBack.by, reason: row.rollingBack.reason }
+      : null,
     assignments: row.assignments,
     escalation,
     items,

@@ -38,6 +38,8 @@ export interface RunState {
   assignments: Record<string, string[]>;
   /** The escalation not yet resolved, if any (a run has at most one at a time). */
   escalation: EscalationState | null;
+  /** Set once the run rolls back: it stays active through the checklist's rollback steps, then ends. */
+  rollingBack?: RollingBack | null;
   items: Record<string, ItemState>;
 }
 
@@ -98,6 +100,12 @@ export interface NextPage {
   round: number;
   /** ISO time. */
   dueAt: string;
+}
+
+export interface RollingBack {
+  since: Date;
+  by: string;
+  reason: string;
 }
 
 export interface EscalationState {
@@ -197,6 +205,8 @@ export type RunEvent =
   | { type: 'escalation_resolved'; escalationId: string }
   /** A check ran: a pass ticks the item, a failure marks it failed with the detail. */
   | { type: 'check_ran'; key: string; ok: boolean; value: string | null; latencyMs: number; detail: string }
+  /** The run turned to its rollback steps: by `/deploy rollback`, or by a decision answered "Rollback". */
+  | { type: 'rollback_started'; reason: string; trigger: 'command' | 'decision'; decisionKey?: string }
   | { type: 'run_completed' }
   | { type: 'run_aborted'; reason: string }
   | { type: 'run_rolled_back'; reason: string };

@@ -1,5 +1,6 @@
 import type { ChecklistItem, ItemKind } from '../checklist/types.js';
 import { isResolved, itemState } from './machine.js';
+import { isRequiredNow } from './required.js';
 import type { ItemStatus, RunState, RunStatus } from './types.js';
 import { readInput } from './values.js';
 
@@ -48,8 +49,10 @@ export interface SummaryView {
   endedBy: string | null;
   endReason: string | null;
   progress: Progress;
-  /** Required items still open or failed: what stands between the run and "complete". */
+  /** Required items still open or failed: what stands between the run and "complete" (or, rolling back, its end). */
   blocking: number;
+  /** Set while the run goes through its rollback steps. */
+  rollingBack: { since: Date; by: string; reason: string } | null;
   /** The open escalation: why, who owns it, and when the next page goes out. */
   escalation: {
     id: string;
@@ -126,7 +129,7 @@ export function viewRun(state: RunState, now: Date | null = null): RunView {
         ? new Date(state.startedAt.getTime() + phase.window.endMinutes * 60_000)
         : null;
     const unresolvedRequired = phaseItems.some(
-      (item) => item.required && !isResolved(itemState(state, item.key).status),
+      (item) => isRequiredNow(state, item) && !isResolved(itemState(state, item.key).status),
     );
     phases.push({
       ref: phase.ref,
@@ -138,7 +141,7 @@ export function viewRun(state: RunState, now: Date | null = null): RunView {
     });
   }
   const blocking = state.checklist.items.filter(
-    (item) => item.required && !isResolved(itemState(state, item.key).status),
+    (item) => isRequiredNow(state, item) && !isResolved(itemState(state, item.key).status),
   ).length;
   return {
     summary: {
@@ -157,6 +160,7 @@ export function viewRun(state: RunState, now: Date | null = null): RunView {
       endReason: state.endReason,
       progress: progressOf(state, state.checklist.items),
       blocking,
+      rollingBack: state.status === 'active' ? (state.rollingBack ?? null) : null,
       escalation:
         state.escalation && state.escalation.status !== 'resolved'
           ? {
@@ -188,7 +192,7 @@ function viewItem(state: RunState, item: ChecklistItem): ItemView {
     value: current.value,
     flagged: reading?.ok ? reading.flagged : [],
     depth: item.ref.split('.').length - 2,
-    required: item.required,
+    required: isRequiredNow(state, item),
     status: current.status,
     reason: current.reason,
     actor: current.actor,
@@ -226,4 +230,22 @@ function progressOf(state: RunState, items: ChecklistItem[]): Progress {
     if (isResolved(status)) progress.resolved += 1;
   }
   return progress;
+}
+
+/**
+ * The line a rolling-back run shows in place of "N required items left": every surface says the same,
+ * each with its own time format and escaping.
+ */
+export function rollbackLine(
+  summary: SummaryView,
+  time: (at: Date) => string,
+  escape: (text: string) => string,
+): string | null {
+  const rolling = summary.rollingBack;
+  if (!rolling) return null;
+  const left =
+    summary.blocking > 0
+      ? `${summary.blocking} rollback step${summary.blocking === 1 ? '' : 's'} left; the run ends as rolled back when ${summary.blocking === 1 ? 'it is' : 'they are'} resolved.`
+      : 'every rollback step is resolved.';
+  return `⏪ Rolling back since ${time(rolling.since)} (${escape(rolling.by)}: ${escape(rolling.reason)}) · ${left}`;
 }

@@ -62,7 +62,9 @@ describe('item kinds in seed 000 (post-deploy WebSocket on Railway)', () => {
       kind: 'decision',
       text: 'Rollback initiated: Yes / No',
       decision: { options: ['Yes', 'No'] },
-      required: true,
+      // A rollback step: needed once the run rolls back, never while it goes forward.
+      required: false,
+      rollbackStep: { required: true },
     });
   });
 

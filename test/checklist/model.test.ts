@@ -218,12 +218,22 @@ describe('rollback criteria', () => {
     expect(criteria[0]).toMatchObject({ metric: null, threshold: null, forMinutes: null });
   });
 
-  itWithSeeds('seed 000: criteria boxes are not required, the rollback execution boxes are', () => {
-    const checklist = seed(S000);
-    for (const line of [244, 245, 246, 247, 248, 249])
-      expect(at(checklist, line).required, `line ${line}`).toBe(false);
-    for (const line of [252, 253, 255, 256]) expect(at(checklist, line).required, `line ${line}`).toBe(true);
-  });
+  itWithSeeds(
+    'seed 000: criteria boxes are not required; the rollback execution boxes are, once it rolls back',
+    () => {
+      const checklist = seed(S000);
+      for (const line of [244, 245, 246, 247, 248, 249]) {
+        expect(at(checklist, line).required, `line ${line}`).toBe(false);
+        expect(at(checklist, line).rollbackStep, `line ${line}`).toBeUndefined();
+      }
+      for (const line of [252, 253, 255, 256]) {
+        expect(at(checklist, line).required, `line ${line}`).toBe(false);
+        expect(at(checklist, line).rollbackStep, `line ${line}`).toEqual({ required: true });
+      }
+      // The blank for the rollback's duration records a value; it never holds the rollback up.
+      expect(at(checklist, 254).rollbackStep).toEqual({ required: false });
+    },
+  );
 
   itWithSeeds('seed 003: plain bullets after "Execute rollback if ANY…" are criteria with no item', () => {
     expect(seed(S003).rollbackCriteria).toEqual([
@@ -283,7 +293,10 @@ describe('rollback criteria', () => {
         [218, '> 50%'],
         [219, null],
       ]);
-      expect(at(checklist, 222).required).toBe(true);
+      expect(at(checklist, 222)).toMatchObject({ required: false, rollbackStep: { required: true } });
+      // "Prepare for Rollback" is done before going live: required as the author wrote it.
+      expect(at(checklist, 208)).toMatchObject({ required: true });
+      expect(at(checklist, 208).rollbackStep).toBeUndefined();
     },
   );
 

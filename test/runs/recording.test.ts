@@ -124,6 +124,7 @@ describe('recording values, decisions and sign-offs', () => {
       code: 'forbidden',
       message:
         'item 2.1 is the Engineering Lead sign-off: only someone with the role engineering-lead may sign it, and @bo does not have it. Someone with the role engineering-lead in oncall.yaml can give it for this run: /deploy assign engineering-lead @person.',
+      role: 'engineering-lead',
     });
     const signed = apply(start(), { type: 'signoff', ref: '2.1' }, ana);
     expect(signed.items[checklist.items[5]?.key as string]).toMatchObject({ status: 'done', value: '@ana' });

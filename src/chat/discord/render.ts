@@ -1,5 +1,11 @@
 import { isResolved } from '../../runs/machine.js';
-import type { ItemView, RunView, SectionView, SummaryView } from '../../runs/view.js';
+import {
+  type ItemView,
+  type RunView,
+  rollbackLine,
+  type SectionView,
+  type SummaryView,
+} from '../../runs/view.js';
 import { countOf, ITEM_MARK, progressBar, progressText, STATUS_ICON, STATUS_WORD } from '../render/common.js';
 import {
   type ActionRow,
@@ -79,6 +85,14 @@ export function renderSummary(summary: SummaryView): DiscordMessage {
     const who = escapeWithin(summary.endedBy ?? 'someone', ACTOR_MAX);
     const reason = summary.endReason ? `: ${escapeWithin(summary.endReason, 300)}` : '';
     lines.push(`Ended by ${who} ${discordTime(summary.endedAt, 'f')}${reason}`);
+  } else if (summary.rollingBack) {
+    lines.push(
+      rollbackLine(
+        summary,
+        (at) => discordTime(at, 't'),
+        (text) => escapeWithin(text, 300),
+      ) as string,
+    );
   } else if (summary.blocking > 0) {
     lines.push(`${countOf(summary.blocking, 'required item')} left before the run can be completed.`);
   } else {

@@ -1,6 +1,13 @@
 import { formatClock } from '../../runs/machine.js';
 import type { ItemStatus } from '../../runs/types.js';
-import type { ItemView, Progress, RunView, SectionView, SummaryView } from '../../runs/view.js';
+import {
+  type ItemView,
+  type Progress,
+  type RunView,
+  rollbackLine,
+  type SectionView,
+  type SummaryView,
+} from '../../runs/view.js';
 import type { RenderedPart } from '../publisher.js';
 import { progressBar, progressPercent } from './common.js';
 
@@ -35,9 +42,12 @@ export function renderSummaryText(summary: SummaryView, link: string | null = nu
     `━━ ${heading} ━━ run ${summary.runId}`,
     `Started by ${summary.startedBy} at ${formatClock(summary.startedAt)} · ${STATUS_WORD[summary.status]} · ${progressText(summary.progress)}`,
   ];
+  const rolling = rollbackLine(summary, formatClock, (text) => text);
   if (summary.endedAt) {
     const reason = summary.endReason ? `: ${summary.endReason}` : '';
     lines.push(`Ended by ${summary.endedBy ?? 'unknown'} at ${formatClock(summary.endedAt)}${reason}`);
+  } else if (rolling) {
+    lines.push(rolling);
   } else if (summary.blocking > 0) {
     lines.push(
       `${summary.blocking} required item${summary.blocking === 1 ? '' : 's'} left before /deploy complete`,

@@ -1,5 +1,11 @@
 import { isResolved } from '../../runs/machine.js';
-import type { ItemView, RunView, SectionView, SummaryView } from '../../runs/view.js';
+import {
+  type ItemView,
+  type RunView,
+  rollbackLine,
+  type SectionView,
+  type SummaryView,
+} from '../../runs/view.js';
 import { countOf, ITEM_MARK, progressBar, progressText, STATUS_ICON, STATUS_WORD } from '../render/common.js';
 import { ACTION, encodeItemChoice, type ItemVerb } from './actions.js';
 import {
@@ -74,6 +80,14 @@ export function renderSummary(summary: SummaryView): SlackMessage {
     const who = escapeWithin(summary.endedBy ?? 'someone', ACTOR_MAX);
     const reason = summary.endReason ? `: ${escapeWithin(summary.endReason, 500)}` : '';
     lines.push(`Ended by ${who} ${slackTime(summary.endedAt, '{date_short_pretty} at {time}')}${reason}`);
+  } else if (summary.rollingBack) {
+    lines.push(
+      rollbackLine(
+        summary,
+        (at) => slackTime(at, '{time}'),
+        (text) => escapeWithin(text, 300),
+      ) as string,
+    );
   } else if (summary.blocking > 0) {
     lines.push(`${countOf(summary.blocking, 'required item')} left before the run can be completed.`);
   } else {

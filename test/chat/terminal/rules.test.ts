@@ -233,3 +233,90 @@ describe('roles a checklist needs and oncall.yaml lacks', () => {
     await typeInfra('ana', ['/deploy abort test over']);
   });
 });
+
+describe('rolling back is a stretch of the run, not its end', () => {
+  const RELEASE = `# Release
+
+## 1. Verify
+- [ ] Smoke tests pass
+- [ ] **Decision**: ☐ Keep ☐ Rollback
+
+## 2. Rollback Procedures (If Needed)
+
+### Rollback Execution
+- [ ] Redeploy the previous version
+- [ ] Verify the previous version answers
+- [ ] Rollback duration: _____ minutes
+
+### Post-Rollback Communication
+- [ ] Tell support
+`;
+  const releaseLibrary = buildLibrary([{ path: 'checklists/release.md', source: RELEASE }]);
+  const typeRelease = (user: string, lines: string[]) =>
+    typeInTerminal({ runs, library: releaseLibrary }, lines, user);
+
+  it('a run that keeps its deploy completes without touching the rollback steps', async () => {
+    const printed = await typeRelease('ana', [
+      '/deploy start release v1',
+      '/deploy check 1.1',
+      '/deploy decide 1.2 keep',
+      '/deploy complete',
+    ]);
+    expect(printed).toContain('COMPLETED');
+  });
+
+  it('a Rollback decision turns the run to its rollback steps; it ends as rolled back when they are done', async () => {
+    const printed = await typeRelease('ana', [
+      '/deploy start release v2',
+      '/deploy check 1.1',
+      '/deploy decide 1.2 rollback',
+      '/deploy complete',
+      '/deploy check 2.1',
+      '/deploy set 2.3 6',
+    ]);
+    expect(printed).toContain('⏪ Rolling back since');
+    expect(printed).toContain('(@ana: decision 1.2: Rollback) · 3 rollback steps left');
+    expect(printed).toMatch(
+      /is rolling back: it ends as rolled back by itself once its rollback steps \(2\.1, 2\.2, 2\.4\) are resolved/,
+    );
+    const run = await activeRun();
+    expect(run.rollingBack).toMatchObject({ by: '@ana', reason: 'decision 1.2: Rollback' });
+    expect(run.status).toBe('active');
+
+    const end = await typeRelease('bo', ['/deploy check 2.2', '/deploy check 2.4']);
+    expect(end).toContain('ROLLED BACK');
+    const [latest] = await runs.recentRuns('terminal', 'local', 1);
+    const finished = await runs.get(latest?.id ?? '');
+    expect(finished?.status).toBe('rolled_back');
+    expect(finished?.endedBy).toBe('@bo');
+    const report = await chatReport({ runs }, finished as NonNullable<typeof finished>);
+    expect(report).toContain('Rollback took');
+  });
+
+  it('/deploy rollback starts the same path, measures its duration, and is refused twice', async () => {
+    const printed = await typeRelease('ana', [
+      '/deploy start release v3',
+      '/deploy rollback error rate 12%',
+      '/deploy rollback again',
+      '/deploy check 2',
+    ]);
+    expect(printed).toContain('is already rolling back');
+    const [latest] = await runs.recentRuns('terminal', 'local', 1);
+    const run = await runs.get(latest?.id ?? '');
+    if (!run) throw new Error('no run');
+    // `check 2` is a phase: until bulk ticks exist it is refused, so tick the steps one by one.
+    if (run.status === 'active') await typeRelease('ana', ['/deploy check 2.1 2.2 2.4']);
+    const ended = await runs.get(run.id);
+    expect(ended?.status).toBe('rolled_back');
+    expect(ended?.endReason).toBe('error rate 12%');
+    const { buildReport } = await import('../../../src/report/build.js');
+    const report = buildReport({
+      runId: run.id,
+      checklist: run.checklist,
+      events: await runs.events(run.id),
+      now: new Date(),
+    });
+    expect(report.rollback?.durationMs).not.toBeNull();
+    expect(report.rollback?.startedAt).toBeInstanceOf(Date);
+  });
+});
