@@ -1,5 +1,6 @@
 import { isPair, isScalar, isSeq, LineCounter, parseDocument, type Scalar, visit } from 'yaml';
 import { z } from 'zod';
+import { isKnownTimeZone } from '../time/moment.js';
 import { keyLinesOf, lineOfPath } from '../yaml/keyLines.js';
 
 /**
@@ -107,6 +108,10 @@ export const frontMatterSchema = z
     title: z.string().min(1).optional(),
     aliases: z.array(z.string().min(1)).optional(),
     description: z.string().optional(),
+    timezone: z
+      .string()
+      .refine(isKnownTimeZone, 'timezone must be an IANA zone name, such as Europe/Berlin or UTC')
+      .optional(),
     variables: z
       .record(
         z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'variable names are UPPER_SNAKE_CASE'),
@@ -247,7 +252,7 @@ export function splitFrontMatter(source: string): SplitSource {
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
-    return `unknown key ${issue.keys.map((key) => `“${key}”`).join(', ')}; known keys are title, aliases, description, variables, roles, escalation, checks, required, optional, reminders`;
+    return `unknown key ${issue.keys.map((key) => `“${key}”`).join(', ')}; known keys are title, aliases, description, timezone, variables, roles, escalation, checks, required, optional, reminders`;
   }
   return issue.message;
 }

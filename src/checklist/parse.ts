@@ -541,6 +541,7 @@ function applyFrontMatter(
     });
 
   checklist.variables = frontMatter.variables ?? {};
+  if (frontMatter.timezone) checklist.timeZone = frontMatter.timezone;
   checklist.escalation = {
     policy: frontMatter.escalation?.policy ?? null,
     severity: frontMatter.escalation?.severity ?? null,

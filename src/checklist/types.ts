@@ -192,5 +192,7 @@ export interface Checklist {
   /** Who may do what, from the front matter: action → role ids. */
   permissions: Partial<Record<'abort' | 'rollback' | 'complete' | 'assign', string[]>>;
   escalation: { policy: string | null; severity: string | null };
+  /** The IANA zone times of this checklist's runs are shown in (front matter `timezone`); UTC by default. */
+  timeZone?: string;
   reminders: { phaseRef: string | null; everyMinutes: number; forMinutes: number | null; text: string }[];
 }

@@ -39,8 +39,8 @@ export function escalationHandlers(options: EscalatorOptions): Record<string, Ti
   return {
     escalate: (job, now) => page(options, job, now),
     deadline: (job, now) => deadline(options, job, now),
-    nudge: (job) => remind(options, job, 'nudge'),
-    remind: (job) => remind(options, job, 'remind'),
+    nudge: (job, now) => remind(options, job, 'nudge', now),
+    remind: (job, now) => remind(options, job, 'remind', now),
     deliver: (job) => deliver(options, job),
     send: (job) => sendOne(options, job),
     stall: (job, now) => stall(options, job, now),
@@ -49,6 +49,9 @@ export function escalationHandlers(options: EscalatorOptions): Record<string, Ti
 }
 
 const DONE: TimerOutcome = { done: true };
+
+/** A timer that fires this long after it was due did not fire on time: Shipcheck was down or stalled. */
+const LATE_AFTER_MS = 2 * 60_000;
 
 async function applyAndShow(
   options: EscalatorOptions,
@@ -125,8 +128,11 @@ async function deadline(options: EscalatorOptions, job: ClaimedTimer, now: Date)
   if (!phase) return DONE;
   const open = openRequiredRefs(run, phase.key);
   if (open.length === 0) return DONE;
-  const reason = `phase ${phase.ref} “${phase.title}” is past its deadline (${phase.window?.text ?? 'time window'}) with ${open.length} required item${open.length === 1 ? '' : 's'} open: ${open.slice(0, 8).join(', ')}${open.length > 8 ? ', …' : ''}`;
-  void now;
+  const late =
+    now.getTime() - job.dueAt.getTime() > LATE_AFTER_MS
+      ? `; it was due at ${formatClock(job.dueAt, now, run.checklist.timeZone ?? 'UTC')}, while Shipcheck was down`
+      : '';
+  const reason = `phase ${phase.ref} “${phase.title}” is past its deadline (${phase.window?.text ?? 'time window'}) with ${open.length} required item${open.length === 1 ? '' : 's'} open: ${open.slice(0, 8).join(', ')}${open.length > 8 ? ', …' : ''}${late}`;
   await applyAndShow(
     options,
     run.id,
@@ -179,7 +185,7 @@ async function stall(options: EscalatorOptions, job: ClaimedTimer, now: Date): P
   );
   if (lastChange > since) return DONE;
   const minutes = Math.round((now.getTime() - since.getTime()) / 60_000);
-  const reason = `no progress for ${minutes} minutes (last change at ${formatClock(lastChange)})`;
+  const reason = `no progress for ${minutes} minutes (last change at ${formatClock(lastChange, now, run.checklist.timeZone ?? 'UTC')})`;
   await applyAndShow(
     options,
     run.id,
@@ -194,6 +200,7 @@ async function remind(
   options: EscalatorOptions,
   job: ClaimedTimer,
   kind: 'nudge' | 'remind',
+  now: Date,
 ): Promise<TimerOutcome> {
   if (!job.runId) return DONE;
   const run = await options.runs.get(job.runId);
@@ -204,10 +211,21 @@ async function remind(
       : run.checklist.phases.find((candidate) => candidate.ref === job.payload.phaseRef);
   const open = phase ? openRequiredRefs(run, phase.key) : [];
   if (phase && open.length === 0) return DONE;
+  const zone = run.checklist.timeZone ?? 'UTC';
+  const say = (at: Date) => formatClock(at, now, zone);
+  const dueAt = phase?.window ? new Date(run.startedAt.getTime() + phase.window.endMinutes * 60_000) : null;
+  // A reminder that comes late came while Shipcheck was down: it says so, in the tense that is true now.
+  const late = now.getTime() - job.dueAt.getTime() > LATE_AFTER_MS;
+  const down = late ? ` (this reminder was due at ${say(job.dueAt)}, while Shipcheck was down)` : '';
+  const deadline = dueAt
+    ? dueAt.getTime() < now.getTime()
+      ? `was due at ${say(dueAt)}`
+      : `is due at ${say(dueAt)}`
+    : 'is due soon';
   const text =
     kind === 'nudge' && phase
-      ? `⏰ phase ${phase.ref} “${phase.title}” is due at ${phase.window ? formatClock(new Date(run.startedAt.getTime() + phase.window.endMinutes * 60_000)) : 'soon'} and has ${open.length} required item${open.length === 1 ? '' : 's'} open: ${open.slice(0, 8).join(', ')}`
-      : `⏰ reminder (${String(job.payload.text ?? 'scheduled')})${phase ? `: phase ${phase.ref} “${phase.title}” has ${open.length} required items open` : ''}`;
+      ? `⏰ phase ${phase.ref} “${phase.title}” ${deadline} and has ${open.length} required item${open.length === 1 ? '' : 's'} open: ${open.slice(0, 8).join(', ')}${down}`
+      : `⏰ reminder (${String(job.payload.text ?? 'scheduled')})${phase ? `: phase ${phase.ref} “${phase.title}” has ${open.length} required items open` : ''}${down}`;
   return fanOut(
     options,
     { kind: 'reminder', run, text, targets: [], escalationId: null, severity: null },

@@ -17,7 +17,7 @@ export function reportHtml(report: Report): Html {
 <h3>Phases</h3>
 <div class="table"><table>
 <thead><tr><th>Phase</th><th>Window</th><th>Duration</th><th>Deadline</th></tr></thead>
-<tbody>${report.phases.map(phaseRow)}</tbody>
+<tbody>${report.phases.map((phase) => phaseRow(phase, report.asOf))}</tbody>
 </table></div>
 ${list(
   'Failures',
@@ -119,9 +119,9 @@ ${
 }`;
 }
 
-function phaseRow(phase: PhaseReport): Html {
+function phaseRow(phase: PhaseReport, today: Date): Html {
   const deadline = phase.dueAt
-    ? html`${formatTime(phase.dueAt)}${phase.late === true ? html` <span class="late">late by ${formatDuration(phase.lateByMs)}</span>` : phase.late === false ? ' · on time' : ''}`
+    ? html`${formatTime(phase.dueAt, today)}${phase.late === true ? html` <span class="late">late by ${formatDuration(phase.lateByMs)}</span>` : phase.late === false ? ' · on time' : ''}`
     : '—';
   return html`<tr><td>${phaseLabel(phase)}</td><td>${phase.window?.text ?? '—'}</td><td>${formatDuration(phase.durationMs)}</td><td>${deadline}</td></tr>`;
 }

@@ -53,11 +53,11 @@ ${summary.phases.map((phase) => {
   return html`
   <h3>${phaseLabel(phase)} <span class="chip">${phase.progress.resolved}/${phase.progress.total}</span>
   ${phase.window && !phase.title.includes(phase.window) ? html`<span class="muted"> · ${phase.window}</span>` : ''}
-  ${phase.overdue && phase.dueAt ? html` <span class="late">overdue since ${formatTime(phase.dueAt)}</span>` : ''}</h3>
+  ${phase.overdue && phase.dueAt ? html` <span class="late">overdue since ${formatTime(phase.dueAt, now)}</span>` : ''}</h3>
   ${sections.map(
     (section) => html`
     ${section.title ? html`<h4>${section.title}</h4>` : ''}
-    <ul class="items">${section.items.map(itemLine)}</ul>`,
+    <ul class="items">${section.items.map((item) => itemLine(item, now))}</ul>`,
   )}`;
 })}
 </section>
@@ -80,9 +80,9 @@ ${reportHtml(input.report)}
   });
 }
 
-function itemLine(item: ItemView) {
+function itemLine(item: ItemView, now: Date) {
   const depth = Math.min(item.depth, 2);
-  const who = item.status !== 'open' && item.actor ? `${item.actor} · ${formatTime(item.at)}` : '';
+  const who = item.status !== 'open' && item.actor ? `${item.actor} · ${formatTime(item.at, now)}` : '';
   const value = item.value && item.status === 'done' && item.kind !== 'signoff' ? ` = ${item.value}` : '';
   const signed = item.kind === 'signoff' && item.status === 'done' ? ' signed' : '';
   return html`<li class="item st-${item.status} depth-${depth}" data-ref="${item.ref}" data-status="${item.status}">

@@ -1,3 +1,4 @@
+import { formatMoment } from '../time/moment.js';
 /** Small, pure formatting helpers shared by the report's renderers and the run page. */
 
 /** `45s`, `12m 04s`, `1h 02m`, `2d 3h`: precise enough for a deployment, short enough for chat. */
@@ -29,10 +30,10 @@ export function formatTimestamp(at: Date | null): string {
   return `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-/** `14:02 UTC`, as the chat messages show times. */
-export function formatTime(at: Date | null): string {
+/** `14:02 UTC` as the chat messages show times, with the day when it is not the day of `today`. */
+export function formatTime(at: Date | null, today: Date | null = at, timeZone = 'UTC'): string {
   if (!at) return '—';
-  return `${at.toISOString().slice(11, 16)} UTC`;
+  return formatMoment(at, today ?? at, timeZone);
 }
 
 export const OUTCOME_WORD = {

@@ -38,10 +38,12 @@ export function renderReportMarkdown(report: Report): string {
     '|---|---|---|---|---|---|',
   );
   for (const phase of report.phases) {
-    const span = phase.firstAt ? `${formatTime(phase.firstAt)} → ${formatTime(phase.lastAt)}` : '—';
+    const span = phase.firstAt
+      ? `${formatTime(phase.firstAt, report.asOf)} → ${formatTime(phase.lastAt, report.asOf)}`
+      : '—';
     const items = `${phase.counts.total - phase.counts.open - phase.counts.failed}/${phase.counts.total}`;
     out.push(
-      `| ${md(phaseLabel(phase))} | ${md(phase.window?.text ?? '—')} | ${formatDuration(phase.durationMs)} | ${span} | ${deadlineText(phase)} | ${items} |`,
+      `| ${md(phaseLabel(phase))} | ${md(phase.window?.text ?? '—')} | ${formatDuration(phase.durationMs)} | ${span} | ${deadlineText(phase, report.asOf)} | ${items} |`,
     );
   }
   out.push('');
@@ -153,9 +155,13 @@ export function renderReportShort(report: Report, options: { link?: string | nul
   const lines = [
     `Report · ${heading} · ${OUTCOME_WORD[report.outcome].toUpperCase()} in ${formatDuration(report.durationMs)} · run ${report.runId}`,
   ];
-  const ended = report.endedAt ? ` · ended ${formatTime(report.endedAt)} by ${report.endedBy ?? '?'}` : '';
+  const ended = report.endedAt
+    ? ` · ended ${formatTime(report.endedAt, report.asOf)} by ${report.endedBy ?? '?'}`
+    : '';
   const reason = report.endReason ? `: ${report.endReason}` : '';
-  lines.push(`Started ${formatTime(report.startedAt)} by ${report.startedBy ?? '?'}${ended}${reason}`);
+  lines.push(
+    `Started ${formatTime(report.startedAt, report.asOf)} by ${report.startedBy ?? '?'}${ended}${reason}`,
+  );
   lines.push(`Items: ${countsText(report)}`);
   lines.push(`Phases: ${report.phases.map(shortPhase).join(' · ')}`);
   listLine(lines, 'Failed', report.failures, (failure) => {
@@ -178,7 +184,7 @@ export function renderReportShort(report: Report, options: { link?: string | nul
     lines,
     'Sign-offs',
     report.signoffs,
-    (signoff) => `${signoff.ref} ${signoff.actor} ${formatTime(signoff.at)}`,
+    (signoff) => `${signoff.ref} ${signoff.actor} ${formatTime(signoff.at, report.asOf)}`,
   );
   if (report.checks.length > 0) {
     const failing = report.checks.filter((check) => !check.ok);
@@ -270,7 +276,7 @@ function escalationText(escalation: EscalationEntry): string {
   return `${severity}${md(escalation.reason ?? escalation.id)}: ${opened}, ${escalation.pages} page${escalation.pages === 1 ? '' : 's'}${paged}${ack}${resolved}${changes.join('')}`;
 }
 
-function deadlineText(phase: PhaseReport): string {
+function deadlineText(phase: PhaseReport, today: Date): string {
   if (!phase.dueAt) return '—';
   const verdict =
     phase.late === true
@@ -278,7 +284,7 @@ function deadlineText(phase: PhaseReport): string {
       : phase.late === false
         ? ' · on time'
         : '';
-  return `${formatTime(phase.dueAt)}${verdict}`;
+  return `${formatTime(phase.dueAt, today)}${verdict}`;
 }
 
 function countsText(report: Report): string {

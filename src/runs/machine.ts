@@ -1,5 +1,6 @@
 import type { ChecklistItem } from '../checklist/types.js';
 import type { ErrorCode } from '../errors.js';
+import { formatMoment } from '../time/moment.js';
 import {
   automaticEscalation,
   decideAck,
@@ -40,7 +41,7 @@ export function decide(state: RunState | null, command: Command, now: Date, acto
     return accept([startedEvent(command)]);
   }
   if (!state) return reject('run_not_found', 'there is no such run.');
-  if (state.status !== 'active') return reject('run_finished', finishedSentence(state));
+  if (state.status !== 'active') return reject('run_finished', finishedSentence(state, sayFor(state, now)));
   const decision = decideOnActiveRun(state, command, now, actor);
   if (!decision.ok) return decision;
   const events = [...decision.events, ...rollbackConsequences(state, decision.events, now)];
@@ -120,16 +121,17 @@ function decideOnActiveRun(state: RunState, command: RunCommand, now: Date, acto
   return decideBounded(state, command, now, actor);
 }
 
-function decideBounded(state: RunState, command: RunCommand, _now: Date, actor: Actor): Decision {
+function decideBounded(state: RunState, command: RunCommand, now: Date, actor: Actor): Decision {
+  const say = sayFor(state, now);
   switch (command.type) {
     case 'check':
-      return decideCheck(state, command.refs, actor);
+      return decideCheck(state, command.refs, actor, say);
     case 'set':
       return decideSet(state, command.ref, command.value, actor);
     case 'decide':
-      return decideOption(state, command.ref, command.option, actor);
+      return decideOption(state, command.ref, command.option, actor, say);
     case 'signoff':
-      return decideSignoff(state, command.ref, actor);
+      return decideSignoff(state, command.ref, actor, say);
     case 'assign':
       return decideAssign(state, command, actor);
     case 'record_checks':
@@ -137,7 +139,7 @@ function decideBounded(state: RunState, command: RunCommand, _now: Date, actor: 
     case 'escalate':
       return decideEscalate(state, command.reason, command.severity, command.trigger ?? 'manual');
     case 'ack':
-      return decideAck(state, actor, formatClock);
+      return decideAck(state, actor, say);
     case 'resolve':
       return decideResolveEscalation(state);
     case 'page':
@@ -162,11 +164,11 @@ function decideBounded(state: RunState, command: RunCommand, _now: Date, actor: 
       return accept(withDerivedParents(state, events, actor));
     }
     case 'skip':
-      return decideResolve(state, command.ref, 'skipped', command.reason, 'a reason', actor);
+      return decideResolve(state, command.ref, 'skipped', command.reason, 'a reason', actor, say);
     case 'na':
-      return decideResolve(state, command.ref, 'na', null, null, actor);
+      return decideResolve(state, command.ref, 'na', null, null, actor, say);
     case 'fail':
-      return decideResolve(state, command.ref, 'failed', command.detail, 'what failed', actor);
+      return decideResolve(state, command.ref, 'failed', command.detail, 'what failed', actor, say);
     case 'note': {
       const text = command.text.trim();
       if (!text) return reject('reason_required', 'a note needs some text: /deploy note <text>.');
@@ -196,7 +198,7 @@ function decideBounded(state: RunState, command: RunCommand, _now: Date, actor: 
       if (state.rollingBack) {
         return reject(
           'already_done',
-          `run ${state.id} is already rolling back (since ${formatClock(state.rollingBack.since)}, ${state.rollingBack.reason}); it ends as rolled back when ${openRollbackText(state)} are resolved.`,
+          `run ${state.id} is already rolling back (since ${say(state.rollingBack.since)}, ${state.rollingBack.reason}); it ends as rolled back when ${openRollbackText(state)} are resolved.`,
         );
       }
       // Without rollback steps there is nothing to record: the run ends here, as it always did.
@@ -206,7 +208,7 @@ function decideBounded(state: RunState, command: RunCommand, _now: Date, actor: 
   }
 }
 
-function decideCheck(state: RunState, refs: string[], actor: Actor): Decision {
+function decideCheck(state: RunState, refs: string[], actor: Actor, say: Say): Decision {
   if (refs.length === 0) return reject('bad_command', 'name the items to check, e.g. /deploy check 1.1 1.2.');
   const items: ChecklistItem[] = [];
   for (const ref of refs) {
@@ -227,7 +229,7 @@ function decideCheck(state: RunState, refs: string[], actor: Actor): Decision {
     const also = items.length > 1 ? ` (and the other ${items.length - 1} too)` : '';
     return reject(
       'already_done',
-      `item ${first.ref} is already done${byWhom(current)}${also}; /deploy undo ${first.ref} reopens it.`,
+      `item ${first.ref} is already done${byWhom(current, say)}${also}; /deploy undo ${first.ref} reopens it.`,
     );
   }
   const events: RunEvent[] = [];
@@ -319,6 +321,7 @@ function decideResolve(
   reasonText: string | null,
   reasonName: string | null,
   actor: Actor,
+  say: Say,
 ): Decision {
   const found = findItem(state, ref);
   if (!found.ok) return found;
@@ -339,7 +342,7 @@ function decideResolve(
   if (current.status === status) {
     return reject(
       'already_resolved',
-      `item ${item.ref} is already ${describeStatus(status)}${byWhom(current)}; /deploy undo ${item.ref} reopens it.`,
+      `item ${item.ref} is already ${describeStatus(status)}${byWhom(current, say)}; /deploy undo ${item.ref} reopens it.`,
     );
   }
   const events: RunEvent[] = [];
@@ -422,7 +425,7 @@ function decideSet(state: RunState, ref: string, raw: string, actor: Actor): Dec
   );
 }
 
-function decideOption(state: RunState, ref: string, typed: string, actor: Actor): Decision {
+function decideOption(state: RunState, ref: string, typed: string, actor: Actor, say: Say): Decision {
   const found = findItem(state, ref);
   if (!found.ok) return found;
   const item = found.item;
@@ -448,7 +451,7 @@ function decideOption(state: RunState, ref: string, typed: string, actor: Actor)
   }
   const current = itemState(state, item.key);
   if (current.status === 'done' && current.value === option) {
-    return reject('already_done', `item ${item.ref} is already decided “${option}”${byWhom(current)}.`);
+    return reject('already_done', `item ${item.ref} is already decided “${option}”${byWhom(current, say)}.`);
   }
   return accept(withDerivedParents(state, [{ type: 'item_decided', key: item.key, option }], actor));
 }
@@ -473,7 +476,7 @@ function matchOption(options: string[], typed: string): { option: string | null;
     : { option: null, ambiguous: prefixed };
 }
 
-function decideSignoff(state: RunState, ref: string, actor: Actor): Decision {
+function decideSignoff(state: RunState, ref: string, actor: Actor, say: Say): Decision {
   const found = findItem(state, ref);
   if (!found.ok) return found;
   const item = found.item;
@@ -485,7 +488,7 @@ function decideSignoff(state: RunState, ref: string, actor: Actor): Decision {
   }
   const current = itemState(state, item.key);
   if (current.status === 'done')
-    return reject('already_done', `item ${item.ref} is already signed${byWhom(current)}.`);
+    return reject('already_done', `item ${item.ref} is already signed${byWhom(current, say)}.`);
   const guarded = refuseProtected(state, actor, item, 'sign');
   if (guarded) return guarded;
   return accept(
@@ -795,17 +798,25 @@ function startedEvent(command: StartCommand): RunEvent {
   };
 }
 
-function finishedSentence(state: RunState): string {
+/** Says a time as the run's readers need it: the day too when it is not today, in the run's zone. */
+type Say = (at: Date) => string;
+
+function sayFor(state: RunState, now: Date): Say {
+  const zone = state.checklist.timeZone ?? 'UTC';
+  return (at) => formatClock(at, now, zone);
+}
+
+function finishedSentence(state: RunState, say: Say): string {
   const how =
     state.status === 'completed' ? 'completed' : state.status === 'aborted' ? 'aborted' : 'rolled back';
   const who = state.endedBy ? ` by ${state.endedBy}` : '';
-  const when = state.endedAt ? ` at ${formatClock(state.endedAt)}` : '';
+  const when = state.endedAt ? ` at ${say(state.endedAt)}` : '';
   return `run ${state.id} was ${how}${who}${when}; it cannot change now. /deploy start begins a new one.`;
 }
 
-function byWhom(item: ItemState): string {
+function byWhom(item: ItemState, say: Say): string {
   const who = item.actor ? ` by ${item.actor}` : '';
-  const when = item.at ? ` at ${formatClock(item.at)}` : '';
+  const when = item.at ? ` at ${say(item.at)}` : '';
   return `${who}${when}`;
 }
 
@@ -813,9 +824,12 @@ function describeStatus(status: ItemStatus): string {
   return { open: 'open', done: 'done', skipped: 'skipped', failed: 'failed', na: 'marked N/A' }[status];
 }
 
-/** `14:02 UTC`: chat readers span time zones, so times say which one they are in. */
-export function formatClock(at: Date): string {
-  return `${at.toISOString().slice(11, 16)} UTC`;
+/**
+ * `14:02 UTC`, or `Tue 8 Dec 14:02 UTC` when `at` is not on the day of `now`: chat readers span time
+ * zones, so times say which one they are in, and a time from another day says which day.
+ */
+export function formatClock(at: Date, now: Date = at, timeZone = 'UTC'): string {
+  return formatMoment(at, now, timeZone);
 }
 
 function listRefs(refs: string[]): string {

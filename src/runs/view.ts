@@ -32,6 +32,8 @@ export interface PhaseView {
   dueAt: Date | null;
   /** Past its deadline with required items still unresolved (only known when the view is given `now`). */
   overdue: boolean;
+  /** A deadline still ahead with required items unresolved: shown before it passes, not only after. */
+  upcoming: boolean;
 }
 
 export interface SummaryView {
@@ -53,6 +55,9 @@ export interface SummaryView {
   blocking: number;
   /** Set while the run goes through its rollback steps. */
   rollingBack: { since: Date; by: string; reason: string } | null;
+  /** When the view was made and the run's time zone: what "today" means when a time is shown. */
+  asOf: Date;
+  timeZone: string;
   /** The open escalation: why, who owns it, and when the next page goes out. */
   escalation: {
     id: string;
@@ -138,6 +143,7 @@ export function viewRun(state: RunState, now: Date | null = null): RunView {
       window: phase.window?.text ?? null,
       dueAt,
       overdue: Boolean(now && dueAt && state.status === 'active' && now > dueAt && unresolvedRequired),
+      upcoming: Boolean(dueAt && state.status === 'active' && (!now || now <= dueAt) && unresolvedRequired),
     });
   }
   const blocking = state.checklist.items.filter(
@@ -161,6 +167,8 @@ export function viewRun(state: RunState, now: Date | null = null): RunView {
       progress: progressOf(state, state.checklist.items),
       blocking,
       rollingBack: state.status === 'active' ? (state.rollingBack ?? null) : null,
+      asOf: now ?? state.startedAt,
+      timeZone: state.checklist.timeZone ?? 'UTC',
       escalation:
         state.escalation && state.escalation.status !== 'resolved'
           ? {

@@ -504,6 +504,21 @@ describe('phase deadlines, nudges and reminders', () => {
     expect(minutes(e.recorder.reminders(finished))).toEqual([5]);
     expect(await escalationEvents(e.service, open)).toEqual([]);
   });
+
+  it('after a down time, a late nudge says when it was due and that Shipcheck was down, in the past tense', async () => {
+    const e = engine();
+    const runId = await e.start(WINDOWED);
+    // Shipcheck is down from minute 1 to minute 45: the timers due meanwhile fire when it is back.
+    await e.advance(45 * MINUTE);
+    const reminders = e.recorder.reminders(runId);
+    const nudge = reminders.find((entry) => entry.text.startsWith('⏰ phase 1'));
+    expect(nudge?.text).toBe(
+      '⏰ phase 1 “Phase 1: Deploy (First 30 minutes)” was due at 10:30 UTC and has 3 required items open: 1.1, 1.2, 1.3 (this reminder was due at 10:24 UTC, while Shipcheck was down)',
+    );
+    const opened = (await escalationEvents(e.service, runId))[0];
+    const reason = opened?.payload.type === 'escalation_opened' ? opened.payload.reason : '';
+    expect(reason).toContain('; it was due at 10:30 UTC, while Shipcheck was down');
+  });
 });
 
 describe('ending the run', () => {

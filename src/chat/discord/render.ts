@@ -89,7 +89,7 @@ export function renderSummary(summary: SummaryView): DiscordMessage {
     lines.push(
       rollbackLine(
         summary,
-        (at) => discordTime(at, 't'),
+        (at) => discordTime(at),
         (text) => escapeWithin(text, 300),
       ) as string,
     );
@@ -123,7 +123,12 @@ function phaseLines(summary: SummaryView, budget: number): string {
   for (const [index, phase] of summary.phases.entries()) {
     const window = phase.window ? ` · ${escapeWithin(phase.window, WORD_MAX)}` : '';
     const failed = phase.progress.failed > 0 ? ` · ❌ ${phase.progress.failed} failed` : '';
-    const overdue = phase.overdue && phase.dueAt ? ` · ⏰ **overdue** since ${discordTime(phase.dueAt)}` : '';
+    const overdue =
+      phase.overdue && phase.dueAt
+        ? ` · ⏰ **overdue** since ${discordTime(phase.dueAt)}`
+        : phase.upcoming && phase.dueAt
+          ? ` · due ${discordTime(phase.dueAt, 'R')}`
+          : '';
     const line = `\`${progressBar(phase.progress)}\` ${phase.progress.resolved}/${phase.progress.total} ${escapeWithin(phase.title, 100)}${window}${failed}${overdue}`;
     if (length + line.length + 60 > budget) {
       lines.push(`… and ${countOf(summary.phases.length - index, 'more phase')}: the thread has them all.`);

@@ -30,6 +30,7 @@ export function clip(text: string, max: number): string {
 }
 
 /** A time every reader sees in their own time zone: Discord's timestamp markup. */
-export function discordTime(at: Date, style: 't' | 'f' | 'R' = 't'): string {
+/** `f` is the date and time in the reader's zone, so a time from another day never reads as today's. */
+export function discordTime(at: Date, style: 't' | 'f' | 'R' = 'f'): string {
   return `<t:${Math.floor(at.getTime() / 1000)}:${style}>`;
 }

@@ -1,4 +1,3 @@
-import { formatClock } from '../../runs/machine.js';
 import type { ItemStatus } from '../../runs/types.js';
 import {
   type ItemView,
@@ -8,6 +7,7 @@ import {
   type SectionView,
   type SummaryView,
 } from '../../runs/view.js';
+import { formatMoment } from '../../time/moment.js';
 import type { RenderedPart } from '../publisher.js';
 import { progressBar, progressPercent } from './common.js';
 
@@ -30,13 +30,22 @@ const STATUS_WORD = {
 
 /** `link`, when Shipcheck serves web pages, is the run's page: printed under the summary. */
 export function renderRunText(view: RunView, options: { link?: string | null } = {}): RenderedPart<string>[] {
+  const say = sayFor(view.summary);
   return [
     { partId: view.summary.partId, payload: renderSummaryText(view.summary, options.link ?? null) },
-    ...view.sections.map((section) => ({ partId: section.partId, payload: renderSectionText(section) })),
+    ...view.sections.map((section) => ({ partId: section.partId, payload: renderSectionText(section, say) })),
   ];
 }
 
+type Say = (at: Date) => string;
+
+/** Times as the run's readers need them: with the day when it is not the day the view was made. */
+function sayFor(summary: SummaryView): Say {
+  return (at) => formatMoment(at, summary.asOf, summary.timeZone);
+}
+
 export function renderSummaryText(summary: SummaryView, link: string | null = null): string {
+  const formatClock = sayFor(summary);
   const heading = [summary.title, summary.version, summary.environment].filter(Boolean).join(' · ');
   const lines = [
     `━━ ${heading} ━━ run ${summary.runId}`,
@@ -68,7 +77,12 @@ export function renderSummaryText(summary: SummaryView, link: string | null = nu
   for (const phase of summary.phases) {
     const bar = progressBar(phase.progress);
     const failed = phase.progress.failed > 0 ? ` · ${phase.progress.failed} failed` : '';
-    const due = phase.overdue && phase.dueAt ? ` · OVERDUE since ${formatClock(phase.dueAt)}` : '';
+    const due =
+      phase.overdue && phase.dueAt
+        ? ` · OVERDUE since ${formatClock(phase.dueAt)}`
+        : phase.upcoming && phase.dueAt
+          ? ` · due ${formatClock(phase.dueAt)}`
+          : '';
     lines.push(
       `  ${phase.ref.padStart(2)}  ${bar} ${phase.progress.resolved}/${phase.progress.total}  ${phase.title}${failed}${due}`,
     );
@@ -77,24 +91,24 @@ export function renderSummaryText(summary: SummaryView, link: string | null = nu
   return lines.join('\n');
 }
 
-export function renderSectionText(section: SectionView): string {
+export function renderSectionText(section: SectionView, say: Say): string {
   const title = section.title ? `${section.phaseTitle} › ${section.title}` : section.phaseTitle;
   const box = section.boxed ? `${section.complete ? '[x]' : '[ ]'} ` : '';
-  return [`── ${box}${title}`, ...section.items.map(renderItemLine)].join('\n');
+  return [`── ${box}${title}`, ...section.items.map((item) => renderItemLine(item, say))].join('\n');
 }
 
-function renderItemLine(item: ItemView): string {
+function renderItemLine(item: ItemView, say: Say): string {
   const indent = '  '.repeat(item.depth + 1);
   const optional =
     item.required || item.kind === 'input' || /\(optional\)/i.test(item.text) ? '' : ' (optional)';
   const hint = item.hint ? `  → /deploy ${item.hint}` : '';
-  return `${indent}${MARK[item.status]} ${item.ref} ${item.text}${optional}${itemOutcome(item)}${hint}`;
+  return `${indent}${MARK[item.status]} ${item.ref} ${item.text}${optional}${itemOutcome(item, say)}${hint}`;
 }
 
-function itemOutcome(item: ItemView): string {
+function itemOutcome(item: ItemView, say: Say): string {
   if (item.status === 'open') return '';
   const who = item.actor ? ` ${item.actor}` : '';
-  const when = item.at ? ` ${formatClock(item.at)}` : '';
+  const when = item.at ? ` ${say(item.at)}` : '';
   switch (item.status) {
     case 'done': {
       const value = item.value && item.kind !== 'signoff' ? ` = ${item.value}` : '';

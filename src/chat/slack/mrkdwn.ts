@@ -29,7 +29,9 @@ export function clip(text: string, max: number): string {
  * A time every reader sees in their own time zone (Slack's date token), with a UTC fallback for clients
  * that cannot show it.
  */
-export function slackTime(at: Date, format = '{time}'): string {
-  const fallback = `${at.toISOString().slice(11, 16)} UTC`;
+export function slackTime(at: Date, format = '{date_short_pretty} at {time}'): string {
+  // Slack says "today" or the date in the reader's zone; the fallback, for clients that cannot, says both.
+  const iso = at.toISOString();
+  const fallback = `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
   return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
 }

@@ -84,7 +84,7 @@ export function renderSummary(summary: SummaryView): SlackMessage {
     lines.push(
       rollbackLine(
         summary,
-        (at) => slackTime(at, '{time}'),
+        (at) => slackTime(at),
         (text) => escapeWithin(text, 300),
       ) as string,
     );
@@ -143,7 +143,12 @@ function phaseLines(summary: SummaryView): string {
   let length = 0;
   for (const [index, phase] of summary.phases.entries()) {
     const failed = phase.progress.failed > 0 ? ` · ❌ ${phase.progress.failed} failed` : '';
-    const overdue = phase.overdue && phase.dueAt ? ` · ⏰ *overdue* since ${slackTime(phase.dueAt)}` : '';
+    const overdue =
+      phase.overdue && phase.dueAt
+        ? ` · ⏰ *overdue* since ${slackTime(phase.dueAt)}`
+        : phase.upcoming && phase.dueAt
+          ? ` · due ${slackTime(phase.dueAt)}`
+          : '';
     const line = `\`${progressBar(phase.progress)}\` ${phase.progress.resolved}/${phase.progress.total}  ${escapeWithin(phase.title, TITLE_MAX)}${failed}${overdue}`;
     const rest = summary.phases.length - index;
     if (length + line.length + 40 > PHASE_LINES_MAX) {
