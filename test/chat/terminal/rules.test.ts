@@ -320,3 +320,51 @@ describe('rolling back is a stretch of the run, not its end', () => {
     expect(report.rollback?.startedAt).toBeInstanceOf(Date);
   });
 });
+
+describe('times that are not today carry their day', () => {
+  const LONG = `---
+timezone: UTC
+---
+# Long watch
+
+## 1. First 15 Minutes
+- [ ] Error rate checked
+
+## 2. First 24 Hours
+- [ ] Overnight dashboards reviewed
+
+## 3. First Week
+- [ ] Weekly review held
+`;
+  const longLibrary = buildLibrary([{ path: 'checklists/long.md', source: LONG }]);
+
+  it('shows upcoming deadlines with their day, and item times from an earlier day with theirs', async () => {
+    const { renderRunText } = await import('../../../src/chat/render/text.js');
+    const { viewRun } = await import('../../../src/runs/view.js');
+    const startedAt = new Date('2026-12-07T02:02:00Z');
+    const service = new RunService(database.handle.db, { clock: () => startedAt });
+    await typeInTerminal(
+      { runs: service, library: longLibrary },
+      ['/deploy start long v1', '/deploy check 1.1'],
+      'ana',
+    );
+    const run = await service.activeRun('terminal', 'local');
+    if (!run) throw new Error('no run');
+    const render = (now: string) =>
+      renderRunText(viewRun(run, new Date(now)))
+        .map((part) => part.payload)
+        .join('\n');
+
+    const sameDay = render('2026-12-07T02:10:00Z');
+    expect(sameDay).toContain('2. First 24 Hours · due Tue 8 Dec 02:02 UTC');
+    expect(sameDay).toContain('3. First Week · due Mon 14 Dec 02:02 UTC');
+    expect(sameDay).toMatch(/\[x\] 1\.1 Error rate checked {2}✓ @ana 02:02 UTC/);
+
+    const nextDay = render('2026-12-08T09:00:00Z');
+    expect(nextDay).toContain('Started by @ana at Mon 7 Dec 02:02 UTC');
+    // Due today (the 8th) at 02:02: the clock time alone says it.
+    expect(nextDay).toContain('2. First 24 Hours · OVERDUE since 02:02 UTC');
+    expect(nextDay).toMatch(/✓ @ana Mon 7 Dec 02:02 UTC/);
+    await typeInTerminal({ runs: service, library: longLibrary }, ['/deploy abort test over'], 'ana');
+  });
+});
