@@ -43,13 +43,37 @@ export interface PageOptions {
   body: Html;
   /** Seconds between reloads while there is something live to watch; null for none. */
   refreshSeconds?: number | null;
+  /**
+   * Follow the page's event stream instead of reloading: the script (allowed by this nonce only)
+   * replaces <main> with each new rendering. The reload stays for browsers without scripts.
+   */
+  live?: { nonce: string; revision: number } | null;
 }
+
+/**
+ * The page's only script: listens on `<page>/events` and swaps in each body the server sends. Server
+ * HTML is escaped where it is built, so putting it in place adds nothing a reload would not.
+ */
+const LIVE_SCRIPT = `(function () {
+  var main = document.querySelector('main');
+  if (!main || !window.EventSource) return;
+  var stream = new EventSource(location.pathname + '/events?rev=' + main.getAttribute('data-rev'));
+  stream.addEventListener('update', function (event) {
+    var update = JSON.parse(event.data);
+    main.innerHTML = update.html;
+    main.setAttribute('data-rev', String(update.revision));
+    if (update.done) stream.close();
+  });
+})();`;
 
 /** Readable on a phone: viewport meta, one column, system fonts, no external resources of any kind. */
 export function page(options: PageOptions): string {
-  const refresh = options.refreshSeconds
+  const reload = options.refreshSeconds
     ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">`
     : '';
+  const live = options.live ?? null;
+  const refresh = live && reload ? html`<noscript>${reload}</noscript>` : reload;
+  const script = live ? html`<script nonce="${live.nonce}">${new Html(LIVE_SCRIPT)}</script>` : '';
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -62,9 +86,10 @@ ${refresh}
 <style>${new Html(STYLE)}</style>
 </head>
 <body>
-<main>
+<main${live ? html` data-rev="${live.revision}"` : ''}>
 ${options.body}
 </main>
+${script}
 </body>
 </html>
 `.value;
@@ -72,8 +97,16 @@ ${options.body}
 
 /**
  * The run page's headers: no caching of a page that holds a token in its URL, no referrer leaking it,
- * no scripts or outside resources at all (the refresh is a meta tag), no framing, no indexing.
+ * no outside resources, no script but the live page's own (by nonce, see pageHeaders), no framing, no indexing.
  */
+export function pageHeaders(nonce: string | null): Record<string, string> {
+  if (!nonce) return { ...PAGE_HEADERS };
+  return {
+    ...PAGE_HEADERS,
+    'Content-Security-Policy': `${PAGE_HEADERS['Content-Security-Policy']}; script-src 'nonce-${nonce}'; connect-src 'self'`,
+  };
+}
+
 export const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
   'Cache-Control': 'no-store',

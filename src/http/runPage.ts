@@ -3,8 +3,8 @@ import { formatTime, formatTimestamp, OUTCOME_WORD, phaseLabel } from '../report
 import { describeEvents } from '../report/timeline.js';
 import type { Report } from '../report/types.js';
 import type { ItemStatus, RunState } from '../runs/types.js';
-import { type ItemView, viewRun } from '../runs/view.js';
-import { html, page } from './html.js';
+import { type ItemView, type SummaryView, viewRun } from '../runs/view.js';
+import { Html, html, page } from './html.js';
 import { reportHtml } from './reportHtml.js';
 
 /** The read-only page of one run, pure: live state, the report, and the timeline of every event. */
@@ -29,7 +29,21 @@ const STATUS_LABEL: Record<ItemStatus, string> = {
   na: 'N/A',
 };
 
-export function renderRunPage(input: RunPageInput): string {
+/** The whole page: the live body, and while the run is active the script that keeps it current. */
+export function renderRunPage(input: RunPageInput & { nonce?: string }): string {
+  const { state } = input;
+  const active = state.status === 'active';
+  const heading = [state.checklist.title, state.version, state.environment].filter(Boolean).join(' · ');
+  return page({
+    title: `${heading} · ${OUTCOME_WORD[state.status]} · Shipcheck`,
+    body: new Html(renderRunBody(input)),
+    refreshSeconds: active ? (input.refreshSeconds ?? REFRESH_SECONDS) : null,
+    live: active && input.nonce ? { nonce: input.nonce, revision: state.revision } : null,
+  });
+}
+
+/** What is inside <main>: sent again over the page's event stream each time the run changes. */
+export function renderRunBody(input: RunPageInput): string {
   const { state, now } = input;
   const view = viewRun(state, now);
   const summary = view.summary;
@@ -44,7 +58,8 @@ export function renderRunPage(input: RunPageInput): string {
     <span class="muted">· run ${summary.runId}</span></p>
   <p class="muted">Started by ${summary.startedBy} · ${formatTimestamp(summary.startedAt)}
   ${summary.endedAt ? html`<br>Ended by ${summary.endedBy ?? 'unknown'} · ${formatTimestamp(summary.endedAt)}${summary.endReason ? `: ${summary.endReason}` : ''}` : ''}</p>
-  ${active ? html`<p class="muted">Live: this page refreshes every ${input.refreshSeconds ?? REFRESH_SECONDS} s.</p>` : ''}
+  ${alertsOf(state, summary, now)}
+  ${active ? html`<p class="muted">Live: this page follows the run as it changes.</p>` : ''}
 </header>
 <section id="checklist">
 <h2>Checklist</h2>
@@ -73,11 +88,39 @@ ${reportHtml(input.report)}
   )}</ol>
 </section>
 <footer>Shipcheck · read-only page · as of ${formatTimestamp(now)}</footer>`;
-  return page({
-    title: `${heading} · ${OUTCOME_WORD[state.status]} · Shipcheck`,
-    body,
-    refreshSeconds: active ? (input.refreshSeconds ?? REFRESH_SECONDS) : null,
-  });
+  return body.value;
+}
+
+/**
+ * What someone opening the page at 2 a.m. must see first: an open escalation (and whether anyone owns
+ * it), phases past their deadline, a rollback under way. Each is one line at the top, never buried.
+ */
+function alertsOf(state: RunState, summary: SummaryView, now: Date): Html | '' {
+  const lines: Html[] = [];
+  const escalation = state.escalation;
+  if (escalation && escalation.status !== 'resolved') {
+    const owner =
+      escalation.status === 'acknowledged'
+        ? `acknowledged by ${escalation.ackedBy ?? 'someone'}${escalation.ackedAt ? ` at ${formatTime(escalation.ackedAt, now)}` : ''}`
+        : `NOT acknowledged · ${escalation.pages} page${escalation.pages === 1 ? '' : 's'} sent`;
+    lines.push(
+      html`<p class="alert" id="escalation" data-severity="${escalation.severity}" data-status="${escalation.status}">🚨 <strong>${escalation.severity}</strong> escalation since ${formatTime(escalation.openedAt, now)}: ${escalation.reason} · ${owner}</p>`,
+    );
+  }
+  const overdue = summary.phases.filter((phase) => phase.overdue && phase.dueAt);
+  if (overdue.length > 0) {
+    lines.push(
+      html`<p class="alert" id="overdue">⏰ Overdue: ${overdue
+        .map((phase) => `${phaseLabel(phase)} (since ${formatTime(phase.dueAt, now)})`)
+        .join('; ')}</p>`,
+    );
+  }
+  if (summary.rollingBack) {
+    lines.push(
+      html`<p class="alert" id="rolling-back">⏪ Rolling back since ${formatTime(summary.rollingBack.since, now)} (${summary.rollingBack.by}: ${summary.rollingBack.reason}) · ${summary.blocking} rollback step${summary.blocking === 1 ? '' : 's'} left</p>`,
+    );
+  }
+  return lines.length > 0 ? html`${lines}` : '';
 }
 
 function itemLine(item: ItemView, now: Date) {

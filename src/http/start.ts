@@ -37,6 +37,7 @@ export async function startWeb(options: WebOptions): Promise<Web> {
   addRunPageRoute(http, {
     runs: options.runs,
     signer,
+    logger: options.logger,
     ...(options.refreshSeconds ? { refreshSeconds: options.refreshSeconds } : {}),
   });
   let port: number;

@@ -107,8 +107,87 @@ describe('the run page', () => {
     expect(bodies.size).toBe(1);
   });
 
+  it('a tampered link gets no event stream either', async () => {
+    const url = new URL(link);
+    const response = await fetch(new URL(`${url.pathname.slice(0, -3)}xyz/events`, url));
+    expect(response.status).toBe(404);
+    await response.text();
+  });
+
   it('serves /health beside the pages', async () => {
     const response = await fetch(new URL('/health', link));
     expect([response.status, await response.text()]).toEqual([200, 'ok']);
+  });
+});
+
+/** Reads server-sent events from a live response until `wanted` matches one, or the time is up. */
+async function nextUpdate(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  wanted: (data: { html: string; revision: number; done: boolean }) => boolean,
+  timeoutMs = 10_000,
+): Promise<{ html: string; revision: number; done: boolean }> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const chunk = await Promise.race([
+      reader.read(),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), deadline - Date.now())),
+    ]);
+    if (!chunk || chunk.done) break;
+    buffer += decoder.decode(chunk.value, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (/^event: update$/m.test(block) && data) {
+        const update = JSON.parse(data) as { html: string; revision: number; done: boolean };
+        if (wanted(update)) return update;
+      }
+      end = buffer.indexOf('\n\n');
+    }
+  }
+  throw new Error(`no matching update within ${timeoutMs} ms`);
+}
+
+describe('the live run page', () => {
+  it('heads the page with an open escalation and who owns it, and follows the run without a reload', async () => {
+    await type(deps, ['/deploy start web v9 --env production']);
+    const link = linkIn(await type(deps, ['/deploy status']));
+    const page = await fetch(link);
+    const body = await page.text();
+    // The page's one script carries the nonce the policy allows, and nothing else may run.
+    const nonce = /<script nonce="([^"]+)">/.exec(body)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(page.headers.get('content-security-policy')).toContain(`script-src 'nonce-${nonce}'`);
+    expect(body).toContain('<noscript><meta http-equiv="refresh" content="10"></noscript>');
+    const revision = Number(/<main data-rev="(\d+)">/.exec(body)?.[1]);
+
+    const controller = new AbortController();
+    const stream = await fetch(`${link}/events?rev=${revision}`, { signal: controller.signal });
+    expect(stream.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    try {
+      await type(deps, ['/deploy escalate P1 checkout is failing for EU cards'], 'bo');
+      const opened = await nextUpdate(reader, (update) => update.html.includes('id="escalation"'));
+      expect(opened.revision).toBeGreaterThan(revision);
+      expect(opened.html).toMatch(
+        /🚨 <strong>P1<\/strong> escalation since \d\d:\d\d UTC: checkout is failing for EU cards · NOT acknowledged/,
+      );
+      await type(deps, ['/deploy ack'], 'cy');
+      const owned = await nextUpdate(reader, (update) => update.html.includes('acknowledged by @cy'));
+      expect(owned.html).toContain('data-status="acknowledged"');
+      await type(deps, ['/deploy check 1.1'], 'bo');
+      const ticked = await nextUpdate(reader, (update) =>
+        /data-ref="1\.1" data-status="done"/.test(update.html),
+      );
+      expect(ticked.done).toBe(false);
+      await type(deps, ['/deploy abort "live test over"']);
+      const last = await nextUpdate(reader, (update) => update.done);
+      expect(last.html).toContain('Aborted');
+    } finally {
+      controller.abort();
+    }
   });
 });
