@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'wrong_kind'
   | 'bad_value'
+  /** A command that changes many items at once waits for the person to say yes. */
+  | 'needs_confirmation'
   /** A reason, note or value longer than a run keeps. */
   | 'too_long'
   | 'no_escalation'

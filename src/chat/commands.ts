@@ -28,9 +28,15 @@ interface Usage {
 const USAGE: Record<string, Usage> = {
   start: { syntax: 'start <checklist> [version] [--env <name>]', summary: 'start a run of a checklist here' },
   status: { syntax: 'status', summary: 'show the run: progress per phase and every item' },
-  show: { syntax: 'show <ref>', summary: 'what an item asks: the notes under it, its check, its section' },
+  show: {
+    syntax: 'show <ref>',
+    summary: 'what an item asks (notes, check, section), or a phase (show 2): its window and items',
+  },
   list: { syntax: 'list', summary: 'list the checklists you can start, and recent runs here' },
-  check: { syntax: 'check <ref…>', summary: 'tick items off, e.g. check 1.1 1.2' },
+  check: {
+    syntax: 'check <ref…> [--yes]',
+    summary: 'tick items off: check 1.1 1.2, a range check 2.1-2.4, a phase check 2 --yes',
+  },
   undo: { syntax: 'undo <ref>', summary: 'reopen an item that was done, skipped, failed or N/A' },
   skip: { syntax: 'skip <ref> <reason>', summary: 'skip an item, saying why' },
   fail: { syntax: 'fail <ref> <detail>', summary: 'mark an item failed, saying what failed' },
@@ -85,9 +91,14 @@ export function parseDeployCommand(text: string): ParsedLine {
     limit: null,
   };
   const words: string[] = [];
+  let confirmed = false;
   const tokens = tokenized.tokens;
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index] as string;
+    if (token === '--yes' || token === '-y') {
+      confirmed = true;
+      continue;
+    }
     const flag = /^--(id|env|limit)(?:=(.*))?$/.exec(token);
     if (flag) {
       const name = flag[1] as 'id' | 'env' | 'limit';
@@ -106,6 +117,8 @@ export function parseDeployCommand(text: string): ParsedLine {
   }
   if (flags.env && verb !== 'start') return usageError('--env only goes with start.', verb);
   if (flags.limit && verb !== 'history') return usageError('--limit only goes with history.', verb);
+  if (confirmed && !['check', 'done', 'tick'].includes(verb))
+    return usageError('--yes only goes with check, to tick a whole phase.', verb);
   const runId = flags.id;
   const run = (command: RunCommand): ParsedLine => ({ ok: true, command: { kind: 'run', command, runId } });
   const rest = args.join(' ').trim();
@@ -135,7 +148,11 @@ export function parseDeployCommand(text: string): ParsedLine {
     case 'done':
     case 'tick':
       if (args.length === 0) return usageError('name at least one item.', 'check');
-      return run({ type: 'check', refs: args.flatMap((arg) => arg.split(',')).filter(Boolean) });
+      return run({
+        type: 'check',
+        refs: args.flatMap((arg) => arg.split(',')).filter(Boolean),
+        ...(confirmed ? { confirmed } : {}),
+      });
     case 'undo':
     case 'uncheck':
     case 'reopen':

@@ -10,10 +10,11 @@ import type { RunHistory } from '../report/historyService.js';
 import { noteRun, sinceReceipt } from '../requestContext.js';
 import { echo } from '../runs/limits.js';
 import { findItem } from '../runs/machine.js';
+import { findPhase } from '../runs/refs.js';
 import type { Outcome, RunService } from '../runs/service.js';
 import type { Actor, RunCommand, RunEvent, RunState } from '../runs/types.js';
 import { type ChatCommand, helpFor, parseDeployCommand } from './commands.js';
-import { itemDetailsText } from './render/itemDetails.js';
+import { itemDetailsText, phaseDetailsText } from './render/itemDetails.js';
 import { BOT_ACTOR, type CheckExecutor, itemsInScope, outcomesOf, summarizeOutcomes } from './runChecks.js';
 import { type HomeRefusal, type Origin, type RunHome, refuseRead, refuseWrite } from './runHome.js';
 
@@ -160,7 +161,9 @@ async function decideReply(deps: ChatDeps, context: ChatContext, command: ChatCo
       const run = await resolveRun(deps, context, command.runId, refuseRead);
       if (!('id' in run)) return run;
       const found = findItem(run, command.ref);
-      return quiet(found.ok ? itemDetailsText(run, found.item) : found.rejection.message);
+      if (found.ok) return quiet(itemDetailsText(run, found.item));
+      const phase = findPhase(run, command.ref);
+      return quiet(phase ? phaseDetailsText(run, phase, new Date()) : found.rejection.message);
     }
     case 'status': {
       const run = await resolveRun(deps, context, command.runId, refuseRead);

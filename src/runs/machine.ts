@@ -11,6 +11,7 @@ import {
   resolveOnEnd,
 } from './escalationRules.js';
 import { echo, tooLong } from './limits.js';
+import { nameOf } from './refs.js';
 import { hasRollbackSteps, isRequiredNow } from './required.js';
 import type {
   Actor,
@@ -125,7 +126,7 @@ function decideBounded(state: RunState, command: RunCommand, now: Date, actor: A
   const say = sayFor(state, now);
   switch (command.type) {
     case 'check':
-      return decideCheck(state, command.refs, actor, say);
+      return decideCheck(state, command.refs, actor, say, command.confirmed === true);
     case 'set':
       return decideSet(state, command.ref, command.value, actor);
     case 'decide':
@@ -208,13 +209,44 @@ function decideBounded(state: RunState, command: RunCommand, now: Date, actor: A
   }
 }
 
-function decideCheck(state: RunState, refs: string[], actor: Actor, say: Say): Decision {
+function decideCheck(state: RunState, refs: string[], actor: Actor, say: Say, confirmed = false): Decision {
   if (refs.length === 0) return reject('bad_command', 'name the items to check, e.g. /deploy check 1.1 1.2.');
   const items: ChecklistItem[] = [];
+  const add = (item: ChecklistItem) => {
+    if (!items.includes(item)) items.push(item);
+  };
   for (const ref of refs) {
-    const found = findItem(state, ref);
-    if (!found.ok) return found;
-    if (!items.includes(found.item)) items.push(found.item);
+    const named = nameOf(state, ref);
+    if ('code' in named) return { ok: false, rejection: named };
+    if (named.kind === 'item') {
+      add(named.item);
+      continue;
+    }
+    // A range or a phase ticks what in it a plain tick can: open boxes this person may tick.
+    const tickable = named.items.filter(
+      (item) =>
+        guidanceFor(item) === null &&
+        mayAct(state, actor, item) &&
+        itemState(state, item.key).status === 'open' &&
+        !failedDescendant(state, item),
+    );
+    if (named.kind === 'phase') {
+      const label = `phase ${named.phase.ref} “${named.phase.title}”`;
+      if (tickable.length === 0)
+        return reject(
+          'already_done',
+          `${label} has no open item you can tick (values, decisions and sign-offs are recorded one by one).`,
+        );
+      if (!confirmed) {
+        return reject(
+          'needs_confirmation',
+          `this ticks ${countOf(tickable.length, 'open item')} of ${label}: ${listRefs(tickable.map((item) => item.ref))}. Values, decisions, sign-offs and failed items are left as they are. To go ahead: /deploy check ${named.phase.ref} --yes`,
+        );
+      }
+    } else if (tickable.length === 0) {
+      return reject('already_done', `${named.text} holds no open item you can tick.`);
+    }
+    for (const item of tickable) add(item);
   }
   const needsMore = items.find((item) => guidanceFor(item) !== null);
   if (needsMore) return reject('wrong_kind', guidanceFor(needsMore) as string);

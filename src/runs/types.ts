@@ -45,7 +45,8 @@ export interface RunState {
 
 /** What a person asks of a run that exists. Item references are what they typed (`3.2`) or a key. */
 export type RunCommand =
-  | { type: 'check'; refs: string[] }
+  /** `refs` may name ranges (2.1-2.4) and phases (2); a phase is ticked only when `confirmed`. */
+  | { type: 'check'; refs: string[]; confirmed?: boolean }
   | { type: 'uncheck'; ref: string }
   | { type: 'skip'; ref: string; reason: string }
   | { type: 'fail'; ref: string; detail: string }

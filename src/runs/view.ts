@@ -247,7 +247,7 @@ function progressOf(state: RunState, items: ChecklistItem[]): Progress {
 export function rollbackLine(
   summary: SummaryView,
   time: (at: Date) => string,
-  escape: (text: string) => string,
+  quote: (text: string) => string,
 ): string | null {
   const rolling = summary.rollingBack;
   if (!rolling) return null;
@@ -255,5 +255,5 @@ export function rollbackLine(
     summary.blocking > 0
       ? `${summary.blocking} rollback step${summary.blocking === 1 ? '' : 's'} left; the run ends as rolled back when ${summary.blocking === 1 ? 'it is' : 'they are'} resolved.`
       : 'every rollback step is resolved.';
-  return `⏪ Rolling back since ${time(rolling.since)} (${escape(rolling.by)}: ${escape(rolling.reason)}) · ${left}`;
+  return `⏪ Rolling back since ${time(rolling.since)} (${quote(rolling.by)}: ${quote(rolling.reason)}) · ${left}`;
 }

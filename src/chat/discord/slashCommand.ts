@@ -89,14 +89,19 @@ const SUBCOMMANDS: SubcommandSpec[] = [
   },
   {
     name: 'check',
-    description: 'tick items off, e.g. 1.1 1.2',
-    options: [item('the items, by reference: 1.1 1.2'), run],
+    description: 'tick items off: 1.1 1.2, a range 2.1-2.4, or a phase 2 (with confirm: yes)',
+    options: [
+      item('the items, by reference: 1.1 1.2, 2.1-2.4, or a phase: 2'),
+      str('confirm', 'yes, to tick every open item of a phase', { choices: ['yes'] }),
+      run,
+    ],
     build: (v) =>
       onRun(v, {
         type: 'check',
         refs: id(v.item)
           .split(/[\s,]+/)
           .filter(Boolean),
+        ...(id(v.confirm) === 'yes' ? { confirmed: true } : {}),
       }),
   },
   {

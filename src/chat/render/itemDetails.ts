@@ -1,7 +1,8 @@
-import type { ChecklistItem, CheckSpec } from '../../checklist/types.js';
+import type { ChecklistItem, ChecklistPhase, CheckSpec } from '../../checklist/types.js';
 import { maskText } from '../../checks/mask.js';
-import { itemState } from '../../runs/machine.js';
+import { isResolved, itemState } from '../../runs/machine.js';
 import type { RunState } from '../../runs/types.js';
+import { formatMoment } from '../../time/moment.js';
 
 /** Lines of a section's notes shown at most: a table of forty rows belongs in the file, not in a chat reply. */
 const MAX_NOTE_LINES = 20;
@@ -31,6 +32,34 @@ export function itemDetailsText(run: RunState, item: ChecklistItem): string {
   lines.push(`  (${run.checklist.name}.md line ${item.line})`);
   return lines.join('\n');
 }
+
+/** A phase at a glance: its window and deadline, its progress, and every item with where it stands. */
+export function phaseDetailsText(run: RunState, phase: ChecklistPhase, now: Date): string {
+  const items = run.checklist.items.filter((item) => item.phaseKey === phase.key);
+  const resolved = items.filter((item) => isResolved(itemState(run, item.key).status)).length;
+  const lines = [`Phase ${phase.ref} ${phase.title} · ${resolved}/${items.length} resolved`];
+  if (phase.window) {
+    const dueAt =
+      phase.window.endMinutes > 0
+        ? new Date(run.startedAt.getTime() + phase.window.endMinutes * 60_000)
+        : null;
+    const zone = run.checklist.timeZone ?? 'UTC';
+    lines.push(`  window: ${phase.window.text}${dueAt ? ` · due ${formatMoment(dueAt, now, zone)}` : ''}`);
+  }
+  for (const item of items.slice(0, MAX_PHASE_ITEMS)) {
+    const depth = '  '.repeat(item.ref.split('.').length - 1);
+    lines.push(`${depth}${item.ref} ${item.text} · ${describeState(itemState(run, item.key))}`);
+  }
+  if (items.length > MAX_PHASE_ITEMS)
+    lines.push(`  … ${items.length - MAX_PHASE_ITEMS} more: /deploy status shows them all`);
+  const open = items.filter((item) => itemState(run, item.key).status === 'open').length;
+  if (open > 0)
+    lines.push(`  /deploy check ${phase.ref} ticks its open items (it asks you to confirm first).`);
+  return lines.join('\n');
+}
+
+/** Items listed by `show <phase>`: past this, the run's own messages are the place to read them. */
+const MAX_PHASE_ITEMS = 60;
 
 function describeState(state: ReturnType<typeof itemState>): string {
   if (state.status === 'open') return 'open';

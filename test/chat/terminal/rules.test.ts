@@ -368,3 +368,79 @@ timezone: UTC
     await typeInTerminal({ runs: service, library: longLibrary }, ['/deploy abort test over'], 'ana');
   });
 });
+
+describe('bulk ticks: ranges and whole phases', () => {
+  const BULK = `# Bulk
+
+## 1. Prepare
+- [ ] Tag the release
+- [ ] Freeze merges
+- [ ] Warm the caches
+  - [ ] Edge cache
+  - [ ] App cache
+- [ ] p95 latency: ___ ms
+- [ ] Announce in #deploys
+
+## 2. Sign-Off
+- [ ] Engineering Lead: ________ Date: ______
+`;
+  const bulkLibrary = buildLibrary([{ path: 'checklists/bulk.md', source: BULK }]);
+  const typeBulk = (user: string, lines: string[]) =>
+    typeInTerminal({ runs, library: bulkLibrary }, lines, user);
+  const statuses = async () => {
+    const run = await activeRun();
+    return Object.fromEntries(run.checklist.items.map((item) => [item.ref, run.items[item.key]?.status]));
+  };
+
+  it('a range ticks the siblings between its ends, with their sub-items', async () => {
+    await typeBulk('ana', ['/deploy start bulk v1', '/deploy check 1.2-1.3']);
+    expect(await statuses()).toMatchObject({
+      '1.1': 'open',
+      '1.2': 'done',
+      '1.3': 'done',
+      '1.3.1': 'done',
+      '1.3.2': 'done',
+      '1.5': 'open',
+    });
+    const bad = await typeBulk('ana', ['/deploy check 1.3.1-1.5', '/deploy check 1.4-1.2']);
+    expect(bad).toContain('1.3.1-1.5 is not a range: both ends must be items of one list');
+    expect(bad).toContain('1.4-1.2 is not a range');
+    await abortActive();
+  });
+
+  it('a phase is ticked only after a confirmation, and only its open plain boxes', async () => {
+    const asked = await typeBulk('ana', [
+      '/deploy start bulk v2',
+      '/deploy fail 1.3.1 cdn purge failed',
+      '/deploy check 1',
+    ]);
+    expect(asked).toContain(
+      'this ticks 4 open items of phase 1 “1. Prepare”: 1.1, 1.2, 1.3.2, 1.5. Values, decisions, sign-offs and failed items are left as they are. To go ahead: /deploy check 1 --yes',
+    );
+    expect(await statuses()).toMatchObject({ '1.1': 'open', '1.2': 'open' });
+    await typeBulk('ana', ['/deploy check 1 --yes']);
+    expect(await statuses()).toMatchObject({
+      '1.1': 'done',
+      '1.2': 'done',
+      '1.3': 'open',
+      '1.3.1': 'failed',
+      '1.3.2': 'done',
+      '1.4': 'open',
+      '1.5': 'done',
+      '2.1': 'open',
+    });
+    const again = await typeBulk('ana', ['/deploy check 1 --yes', '/deploy status --yes']);
+    expect(again).toContain('phase 1 “1. Prepare” has no open item you can tick');
+    expect(again).toContain('--yes only goes with check, to tick a whole phase.');
+    await abortActive();
+  });
+
+  it('show <phase> lists the phase’s items and where each stands', async () => {
+    const shown = await typeBulk('ana', ['/deploy start bulk v3', '/deploy check 1.1', '/deploy show 1']);
+    expect(shown).toContain('Phase 1 1. Prepare · 1/7 resolved');
+    expect(shown).toContain('1.1 Tag the release · done by @ana');
+    expect(shown).toContain('1.3.1 Edge cache · open');
+    expect(shown).toContain('/deploy check 1 ticks its open items (it asks you to confirm first).');
+    await abortActive();
+  });
+});
