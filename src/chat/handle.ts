@@ -219,12 +219,33 @@ async function decideReply(deps: ChatDeps, context: ChatContext, command: ChatCo
             run: null,
           };
         }
-        const said = escalationNotice(outcome.events);
-        if (said) return { ...reply, notice: said };
+        const said = [
+          withdrawnSignatures(outcome.previous, outcome.events),
+          escalationNotice(outcome.events),
+        ].filter(Boolean);
+        if (said.length > 0) return { ...reply, notice: said.join('\n') };
       }
       return reply;
     }
   }
+}
+
+/** A signature that a change undid is said out loud: nobody should believe a sign-off that is gone. */
+export function withdrawnSignatures(previous: RunState | null, events: readonly RunEvent[]): string | null {
+  if (!previous) return null;
+  const lines: string[] = [];
+  for (const event of events) {
+    if (!event.type.startsWith('item_') || !('key' in event) || !event.key || event.type === 'item_signed')
+      continue;
+    const key = event.key;
+    const item = previous.checklist.items.find((candidate) => candidate.key === key);
+    const before = previous.items[key];
+    if (!item?.signoff || before?.status !== 'done') continue;
+    lines.push(
+      `The ${item.signoff.role} sign-off (${item.ref}) by ${before.actor ?? 'someone'} is withdrawn: it no longer counts, and must be signed again.`,
+    );
+  }
+  return lines.length > 0 ? lines.join('\n') : null;
 }
 
 /**

@@ -146,3 +146,31 @@ function optionFor(message: { components: Record<string, unknown>[] }, prefix: s
   }
   throw new Error(`no option for ${ref} in ${prefix}`);
 }
+
+describe('the run’s rules through the Discord slash command', () => {
+  it('asks before ticking a whole phase, ticks it with confirm: yes, and refuses an unknown severity', async () => {
+    const { fake, adapter } = discord;
+    const channel = 'C0DRULES01';
+    await fake.slash(USERS.ana, channel, 'start', { checklist: 'demo', version: 'v2' });
+    await adapter.idle();
+    const asked = await fake.slash(USERS.ana, channel, 'check', { item: '1' });
+    await adapter.idle();
+    const question = fake.interaction(asked.id).original?.content ?? '';
+    expect(question).toContain('open items of phase 1');
+    expect(question).toContain('/deploy check 1 --yes');
+    const confirmed = await fake.slash(USERS.ana, channel, 'check', { item: '1', confirm: 'yes' });
+    await adapter.idle();
+    expect(fake.interaction(confirmed.id).original?.content ?? '').not.toContain('open items of phase 1');
+    const summary = discord.shown(channel).summary.content;
+    expect(summary).toContain('3/11 resolved');
+
+    const severity = await fake.slash(USERS.ana, channel, 'escalate', { severity: 'P1', reason: 'db slow' });
+    await adapter.idle();
+    const raised = await fake.slash(USERS.bo, channel, 'escalate', { severity: 'P0', reason: 'site down' });
+    await adapter.idle();
+    expect(fake.interaction(severity.id).original).toBeDefined();
+    expect(fake.interaction(raised.id).original?.content).toContain('raised from P1 to P0');
+    await fake.slash(USERS.ana, channel, 'abort', { reason: 'test over' });
+    await adapter.idle();
+  });
+});

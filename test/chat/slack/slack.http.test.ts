@@ -252,6 +252,26 @@ describe('Slack over HTTP', () => {
     await slack.adapter.idle();
     expect(shownText(channelView(channel).summary)).toContain('acknowledged by @bo');
     expect(JSON.stringify(channelView(channel).summary.blocks)).not.toContain('🙋 Acknowledge');
+
+    // While it is open: a lesser one is recorded and answered, a worse one raises it and pages again.
+    await slack.workspace.press(USERS.ana, channelView(channel).summary, '🚨 Escalate');
+    await slack.adapter.idle();
+    await slack.workspace.submit(USERS.ana, lastViewId(), { severity: 'P3', reason: 'also slow in the US' });
+    await slack.adapter.idle();
+    expect(lastEphemeral(USERS.ana)).toContain('Recorded on the open escalation (P3): “also slow in the US”');
+    await slack.workspace.press(USERS.ana, channelView(channel).summary, '🚨 Escalate');
+    await slack.adapter.idle();
+    await slack.workspace.submit(USERS.ana, lastViewId(), {
+      severity: 'P0',
+      reason: 'site down for all EU users',
+    });
+    await slack.adapter.idle();
+    expect(lastEphemeral(USERS.ana)).toContain('The open escalation is raised from P1 to P0');
+    expect(shownText(channelView(channel).summary)).toContain(
+      '🚨 *P0 escalation*: site down for all EU users',
+    );
+    // Raised, it is a new question: the acknowledgement of the P1 no longer holds.
+    expect(JSON.stringify(channelView(channel).summary.blocks)).toContain('🙋 Acknowledge');
   });
 
   it('shows /deploy status to the one who asked, without posting the run again', async () => {

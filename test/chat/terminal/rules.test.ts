@@ -128,6 +128,11 @@ describe('a run’s rules in the terminal channel', () => {
     const run = await activeRun();
     const signoff = run.checklist.items.find((item) => item.ref === '2.2');
     expect(run.items[signoff?.key ?? '']).toMatchObject({ status: 'done', actor: '@ana' });
+    // The holder may reopen it; the withdrawal is said, not left to be noticed.
+    const withdrawn = await type('ana', ['/deploy undo 2.2']);
+    expect(withdrawn).toContain(
+      'The Engineering Lead sign-off (2.2) by @ana is withdrawn: it no longer counts',
+    );
     await abortActive();
   });
 
