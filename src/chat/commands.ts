@@ -25,7 +25,8 @@ interface Usage {
   summary: string;
 }
 
-const USAGE: Record<string, Usage> = {
+/** Every verb of `/deploy`: the text grammar's help and the Discord command's registration both read this. */
+export const USAGE: Record<string, Usage> = {
   start: { syntax: 'start <checklist> [version] [--env <name>]', summary: 'start a run of a checklist here' },
   status: { syntax: 'status', summary: 'show the run: progress per phase and every item' },
   show: {
@@ -35,7 +36,7 @@ const USAGE: Record<string, Usage> = {
   list: { syntax: 'list', summary: 'list the checklists you can start, and recent runs here' },
   check: {
     syntax: 'check <ref…> [--yes]',
-    summary: 'tick items off: check 1.1 1.2, a range check 2.1-2.4, a phase check 2 --yes',
+    summary: 'tick items off: 1.1 1.2, a range 2.1-2.4, or a whole phase 2 (it asks first)',
   },
   undo: { syntax: 'undo <ref>', summary: 'reopen an item that was done, skipped, failed or N/A' },
   skip: { syntax: 'skip <ref> <reason>', summary: 'skip an item, saying why' },
@@ -309,7 +310,9 @@ function tokenize(text: string): { ok: true; tokens: string[] } | { ok: false; m
       ok: false,
       message: `that command is ${text.length.toLocaleString('en-US')} characters long; the most Shipcheck reads is ${MAX_COMMAND_CHARS.toLocaleString('en-US')}.`,
     };
-  const line = text.trim();
+  // `\"` is a quote inside a quoted text (`"a 6\" pipe"`): held aside as a character no one types, so the
+  // one pass below never sees it, and put back in the tokens.
+  const line = text.trim().replaceAll('\\"', ESCAPED_QUOTE);
   const nextIndex = closingFinder(line);
   const tokens: string[] = [];
   let index = 0;
@@ -339,9 +342,15 @@ function tokenize(text: string): { ok: true; tokens: string[] } | { ok: false; m
     else if (char === '”') closed++;
   }
   if (straight % 2 === 1 || opened !== closed)
-    return { ok: false, message: `a quote is not closed.\n${HELP_TEXT}` };
-  return { ok: true, tokens };
+    return {
+      ok: false,
+      message: `a quote is not closed (write \\" for a quote inside quoted text).\n${HELP_TEXT}`,
+    };
+  return { ok: true, tokens: tokens.map((token) => token.replaceAll(ESCAPED_QUOTE, '"')) };
 }
+
+/** A private-use character: stands for an escaped quote while the line is split. */
+const ESCAPED_QUOTE = '\uE000';
 
 /** `indexOf(char, from)` that remembers its last answer per character: searches never go back over text. */
 function closingFinder(line: string): (char: string, from: number) => number {

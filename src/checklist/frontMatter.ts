@@ -252,7 +252,11 @@ export function splitFrontMatter(source: string): SplitSource {
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
-    return `unknown key ${issue.keys.map((key) => `“${key}”`).join(', ')}; known keys are title, aliases, description, timezone, variables, roles, escalation, checks, required, optional, reminders`;
+    const unknown = `unknown key ${issue.keys.map((key) => `“${key}”`).join(', ')}`;
+    // The top level's keys come from the schema itself, so the list never falls behind it.
+    return issue.path.length === 0
+      ? `${unknown}; known keys are ${Object.keys(frontMatterSchema.shape).join(', ')}`
+      : unknown;
   }
   return issue.message;
 }

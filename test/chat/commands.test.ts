@@ -306,8 +306,20 @@ describe('parseDeployCommand: errors', () => {
 
   it('an unclosed quote is refused', () => {
     const message = errorOf('skip 1.2 "waiting on the DBA');
-    expect(message.split('\n')[0]).toBe('a quote is not closed.');
+    expect(message.split('\n')[0]).toBe('a quote is not closed (write \\" for a quote inside quoted text).');
     expect(message).toContain(HELP_TEXT);
+  });
+
+  it('reads \\" inside quoted text as a quote, verbatim', () => {
+    const parsed = parseDeployCommand('/deploy skip 1.2 "the 6\\" pipe is --id k7 not ready"');
+    expect(parsed).toEqual({
+      ok: true,
+      command: {
+        kind: 'run',
+        runId: null,
+        command: { type: 'skip', ref: '1.2', reason: 'the 6" pipe is --id k7 not ready' },
+      },
+    });
   });
 });
 
@@ -430,7 +442,7 @@ describe('parseDeployCommand: edge cases found in review', () => {
   it('refuses an unclosed curly quote', () => {
     const parsed = parseDeployCommand('/deploy skip 1.2 “oops');
     expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.message).toContain('a quote is not closed.');
+    if (!parsed.ok) expect(parsed.message).toContain('a quote is not closed');
   });
 
   it('keeps apostrophes inside words', () => {
@@ -500,5 +512,20 @@ describe('parseDeployCommand: bounded and linear', () => {
       expect(parsed.message).toBe(
         'that command is 200,009 characters long; the most Shipcheck reads is 8,000.',
       );
+  });
+});
+
+describe('one command spec for the help and the Discord registration', () => {
+  it('registers every verb of the help as a subcommand described by the same sentence, and no other', async () => {
+    const { USAGE } = await import('../../src/chat/commands.js');
+    const { deployCommandDefinition } = await import('../../src/chat/discord/slashCommand.js');
+    const byName = (a: string[], b: string[]) => (a[0] as string).localeCompare(b[0] as string);
+    const registered = deployCommandDefinition().options.map((option) => [option.name, option.description]);
+    expect(registered.sort(byName)).toEqual(
+      Object.entries(USAGE)
+        .map(([verb, usage]) => [verb, usage.summary.slice(0, 100)])
+        .sort(byName),
+    );
+    for (const usage of Object.values(USAGE)) expect(HELP_TEXT).toContain(usage.summary);
   });
 });

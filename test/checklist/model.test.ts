@@ -675,7 +675,7 @@ describe('front matter errors point at the line that is wrong', () => {
         line: 4,
         severity: 'error',
         message:
-          'front matter owner: unknown key “owner”; known keys are title, aliases, description, variables, roles, escalation, checks, required, optional, reminders',
+          'front matter owner: unknown key “owner”; known keys are title, aliases, description, timezone, variables, roles, escalation, checks, required, optional, reminders',
       },
     ]);
   });

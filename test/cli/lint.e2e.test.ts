@@ -164,7 +164,7 @@ describe('shipcheck lint, parse and preview (built CLI)', () => {
 
     it('an unknown front matter key on line 4 is reported at line 4, naming the key', () => {
       expect(lines).toContain(
-        'unknown-key.md:4:1 error front matter owner: unknown key “owner”; known keys are title, aliases, description, variables, roles, escalation, checks, required, optional, reminders',
+        'unknown-key.md:4:1 error front matter owner: unknown key “owner”; known keys are title, aliases, description, timezone, variables, roles, escalation, checks, required, optional, reminders',
       );
     });
 

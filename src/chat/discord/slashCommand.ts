@@ -1,5 +1,12 @@
 import type { RunCommand, Severity } from '../../runs/types.js';
-import { type ChatCommand, mentionOf } from '../commands.js';
+import { type ChatCommand, mentionOf, USAGE } from '../commands.js';
+
+/** The one description of a verb, shared with the text help. */
+function summaryOf(verb: string): string {
+  const usage = USAGE[verb];
+  if (!usage) throw new Error(`the Discord subcommand ${verb} is not a verb of the /deploy grammar`);
+  return usage.summary;
+}
 
 /**
  * `/deploy` as a Discord application command: one subcommand per verb of the shared grammar, each
@@ -21,8 +28,8 @@ interface OptionSpec {
 }
 
 interface SubcommandSpec {
+  /** A verb of the shared grammar: its description is the grammar's summary (commands.ts USAGE). */
   name: string;
-  description: string;
   options: OptionSpec[];
   /**
    * The typed command, straight from the typed options: nothing is joined into text to be parsed
@@ -56,7 +63,6 @@ const onRun = (values: OptionValues, command: RunCommand): ChatCommand => ({
 const SUBCOMMANDS: SubcommandSpec[] = [
   {
     name: 'start',
-    description: 'start a run of a checklist here',
     options: [
       str('checklist', 'the checklist', { required: true, autocomplete: 'checklist' }),
       str('version', 'what is deployed, e.g. v1.4.2'),
@@ -71,25 +77,21 @@ const SUBCOMMANDS: SubcommandSpec[] = [
   },
   {
     name: 'status',
-    description: 'show the run: progress per phase and every item',
     options: [run],
     build: (v) => ({ kind: 'status', runId: runOf(v) }),
   },
   {
     name: 'show',
-    description: 'what an item asks: the notes under it, its check, its section',
     options: [item(), run],
     build: (v) => ({ kind: 'show', ref: id(v.item), runId: runOf(v) }),
   },
   {
     name: 'list',
-    description: 'the checklists you can start, and recent runs here',
     options: [],
     build: () => ({ kind: 'list' }),
   },
   {
     name: 'check',
-    description: 'tick items off: 1.1 1.2, a range 2.1-2.4, or a phase 2 (with confirm: yes)',
     options: [
       item('the items, by reference: 1.1 1.2, 2.1-2.4, or a phase: 2'),
       str('confirm', 'yes, to tick every open item of a phase', { choices: ['yes'] }),
@@ -106,49 +108,41 @@ const SUBCOMMANDS: SubcommandSpec[] = [
   },
   {
     name: 'undo',
-    description: 'reopen an item that was done, skipped, failed or N/A',
     options: [item(), run],
     build: (v) => onRun(v, { type: 'uncheck', ref: id(v.item) }),
   },
   {
     name: 'skip',
-    description: 'skip an item, saying why',
     options: [item(), reason('why it is skipped'), run],
     build: (v) => onRun(v, { type: 'skip', ref: id(v.item), reason: free(v.reason) ?? '' }),
   },
   {
     name: 'fail',
-    description: 'mark an item failed, saying what failed',
     options: [item(), reason('what failed'), run],
     build: (v) => onRun(v, { type: 'fail', ref: id(v.item), detail: free(v.reason) ?? '' }),
   },
   {
     name: 'na',
-    description: 'mark an item not applicable',
     options: [item(), run],
     build: (v) => onRun(v, { type: 'na', ref: id(v.item) }),
   },
   {
     name: 'set',
-    description: 'record a value: 420, or p50=180 p95=450',
     options: [item(), str('value', 'the value', { required: true, maxLength: 200 }), run],
     build: (v) => onRun(v, { type: 'set', ref: id(v.item), value: free(v.value) ?? '' }),
   },
   {
     name: 'decide',
-    description: 'answer a decision, e.g. keep',
     options: [item(), str('option', 'the option chosen', { required: true }), run],
     build: (v) => onRun(v, { type: 'decide', ref: id(v.item), option: free(v.option) ?? '' }),
   },
   {
     name: 'signoff',
-    description: 'sign off an item as yourself (your role must match)',
     options: [item(), run],
     build: (v) => onRun(v, { type: 'signoff', ref: id(v.item) }),
   },
   {
     name: 'assign',
-    description: 'give someone a role for this run',
     options: [
       str('role', 'the role', { required: true }),
       { name: 'person', description: 'who', type: 'user', required: true },
@@ -163,7 +157,6 @@ const SUBCOMMANDS: SubcommandSpec[] = [
   },
   {
     name: 'note',
-    description: 'add a note to the run, or to one item',
     options: [
       str('text', 'the note', { required: true, maxLength: 1000 }),
       str('item', 'the item it is about', { autocomplete: 'item' }),
@@ -176,25 +169,21 @@ const SUBCOMMANDS: SubcommandSpec[] = [
   },
   {
     name: 'complete',
-    description: 'finish the run (every required item must be resolved)',
     options: [run],
     build: (v) => onRun(v, { type: 'complete' }),
   },
   {
     name: 'abort',
-    description: 'stop the run without deploying',
     options: [reason('why'), run],
     build: (v) => onRun(v, { type: 'abort', reason: free(v.reason) ?? '' }),
   },
   {
     name: 'rollback',
-    description: 'end the run as rolled back',
     options: [reason('why'), run],
     build: (v) => onRun(v, { type: 'rollback', reason: free(v.reason) ?? '' }),
   },
   {
     name: 'escalate',
-    description: 'page the on-call path now',
     options: [reason('what is wrong'), str('severity', 'how bad', { choices: SEVERITIES }), run],
     build: (v) => {
       const reason = free(v.reason) ?? '';
@@ -204,25 +193,21 @@ const SUBCOMMANDS: SubcommandSpec[] = [
   },
   {
     name: 'ack',
-    description: 'acknowledge the open escalation: you own it, the paging stops',
     options: [run],
     build: (v) => onRun(v, { type: 'ack' }),
   },
   {
     name: 'resolve',
-    description: 'close the open escalation',
     options: [run],
     build: (v) => onRun(v, { type: 'resolve' }),
   },
   {
     name: 'oncall',
-    description: 'who is on call now, per rotation and role',
     options: [],
     build: () => ({ kind: 'oncall' }),
   },
   {
     name: 'run-checks',
-    description: 'run the automated checks now and record their results',
     options: [str('scope', 'an item, a phase, or all', { autocomplete: 'scope' }), run],
     build: (v) => {
       const scope = free(v.scope)?.trim() ?? null;
@@ -235,13 +220,11 @@ const SUBCOMMANDS: SubcommandSpec[] = [
   },
   {
     name: 'report',
-    description: 'the run’s report: durations, failures, values, sign-offs',
     options: [run],
     build: (v) => ({ kind: 'report', runId: runOf(v) }),
   },
   {
     name: 'history',
-    description: 'recent runs here, median duration, items most often skipped or failed',
     options: [
       str('checklist', 'only this checklist', { autocomplete: 'checklist' }),
       { name: 'limit', description: 'how many runs (1–50)', type: 'integer' },
@@ -254,7 +237,6 @@ const SUBCOMMANDS: SubcommandSpec[] = [
   },
   {
     name: 'help',
-    description: 'how to use /deploy',
     options: [str('command', 'help for one command')],
     build: (v) => ({ kind: 'help', topic: free(v.command)?.trim().toLowerCase() || null }),
   },
@@ -291,7 +273,7 @@ export function deployCommandDefinition(name = 'deploy') {
     options: SUBCOMMANDS.map((spec) => ({
       type: 1,
       name: spec.name,
-      description: spec.description.slice(0, 100),
+      description: summaryOf(spec.name).slice(0, 100),
       options: spec.options.map((option) => ({
         type: OPTION_TYPE[option.type],
         name: option.name,
