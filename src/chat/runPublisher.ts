@@ -111,6 +111,8 @@ export class RunPublisher<Message> {
   readonly #runs = new Map<string, Publication<Message>>();
   readonly #cleanups = new Set<Promise<void>>();
   readonly #renderGapMs: number;
+  /** Messages a click's own answer showed, by `runId/part key`: an older edit still queued must not undo it. */
+  readonly #shownNow = new Map<string, number>();
 
   constructor(options: RunPublisherOptions<Message>) {
     this.#db = options.db;
@@ -174,6 +176,47 @@ export class RunPublisher<Message> {
       publication.pendingOffer = null;
       this.#offerChanges(publication);
     });
+  }
+
+  /**
+   * Shows the run at once in the one message someone just clicked, through the platform's own answer
+   * to that click (Slack's response_url, not subject to chat.update's limit): the person who clicked
+   * sees the click within a second even while edits queue. The rest of the run follows in the outbox,
+   * which now knows this message already shows this revision. False when the message is not one of
+   * this run's, or a newer rendering already went out.
+   */
+  async showNow(
+    run: RunState,
+    messageId: string,
+    send: (message: Message) => Promise<void>,
+  ): Promise<boolean> {
+    const publication = this.#publication(run);
+    if (run.revision >= publication.latest.revision) publication.latest = run;
+    await this.#load(publication);
+    const stored = [...(publication.messages?.values() ?? [])].find(
+      (message) => message.messageId === messageId,
+    );
+    if (!stored) return false;
+    const key = partKey(stored.partId, stored.page);
+    const rendered = this.#render(publication);
+    const part = rendered.parts.find((candidate) => candidate.key === key);
+    const offered = publication.offered.get(key);
+    if (!part || (offered && offered.revision >= rendered.revision)) return false;
+    const message = {
+      runId: run.id,
+      platform: this.#port.platform,
+      partId: stored.partId,
+      page: stored.page,
+    };
+    if (this.#coordinator.shared) {
+      const shown = await messageStore.selectShown(this.#db, message);
+      if (shown && shown.revision >= rendered.revision) return false;
+    }
+    await send(part.part.message);
+    this.#shownNow.set(`${run.id}/${key}`, rendered.revision);
+    publication.offered.set(key, { revision: rendered.revision, hash: part.hash });
+    await messageStore.recordRendered(this.#db, message, part.hash, rendered.revision, this.#now());
+    return true;
   }
 
   /**
@@ -357,6 +400,8 @@ export class RunPublisher<Message> {
   /** Runs in the message's edit turn: with other replicas, no one else edits it between the check and the record. */
   async #sendEdit(edit: Edit<Message>, revision: number): Promise<typeof SUPERSEDED | null> {
     const part = { runId: edit.runId, platform: this.#port.platform, partId: edit.partId, page: edit.page };
+    const shownNow = this.#shownNow.get(`${edit.runId}/${partKey(edit.partId, edit.page)}`);
+    if (shownNow !== undefined && shownNow >= revision) return SUPERSEDED;
     if (this.#coordinator.shared) {
       const shown = await messageStore.selectShown(this.#db, part);
       if (shown && shown.revision >= revision) return SUPERSEDED;
@@ -384,6 +429,8 @@ export class RunPublisher<Message> {
       ) {
         this.#runs.delete(publication.runId);
         this.#outbox.forget(`${publication.runId}/`);
+        for (const key of this.#shownNow.keys())
+          if (key.startsWith(`${publication.runId}/`)) this.#shownNow.delete(key);
       }
     })();
     this.#cleanups.add(cleanup);

@@ -83,6 +83,8 @@ interface Audience {
   channelId: string;
   userId: string;
   respond?: RespondFn;
+  /** The run message that was clicked, and how to rewrite it at once through the click's response_url. */
+  clicked?: { messageTs: string; replace: (message: SlackMessage) => Promise<void> };
 }
 
 export function registerInteractions(app: App, env: InteractionEnv): void {
@@ -101,6 +103,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
     body: BlockAction,
     action: OverflowAction | ButtonAction,
     value: string,
+    respond: RespondFn,
   ) => {
     const choice = decodeItemChoice(value);
     // A choice that opens a modal has a trigger id that expires in three seconds, and one that only
@@ -110,17 +113,17 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
       env.detach(() => onItemChoice(env, body, action, value));
       return;
     }
-    durably(env, ack, audienceOf(body), () => onItemChoice(env, body, action, value));
+    durably(env, ack, audienceOf(body), () => onItemChoice(env, body, action, value, respond));
   };
-  app.action<BlockAction<OverflowAction>>(ACTION.item, ({ ack, body, action }) =>
-    itemChoice(ack, body, action, action.selected_option?.value ?? ''),
+  app.action<BlockAction<OverflowAction>>(ACTION.item, ({ ack, body, action, respond }) =>
+    itemChoice(ack, body, action, action.selected_option?.value ?? '', respond),
   );
-  app.action<BlockAction<ButtonAction>>(ACTION.itemButton, ({ ack, body, action }) =>
-    itemChoice(ack, body, action, action.value ?? ''),
+  app.action<BlockAction<ButtonAction>>(ACTION.itemButton, ({ ack, body, action, respond }) =>
+    itemChoice(ack, body, action, action.value ?? '', respond),
   );
 
   app.action<BlockAction<ButtonAction>>(ACTION.complete, async ({ ack, body, action, respond }) => {
-    const audience = audienceOf(body, respond);
+    const audience = withClicked(audienceOf(body, respond), body, respond);
     const runId = action.value ?? '';
     durably(env, ack, audience, () =>
       runAndShow(env, slackUser(body), audience, runId, { type: 'complete' }, actionKey(body, action)),
@@ -128,7 +131,7 @@ export function registerInteractions(app: App, env: InteractionEnv): void {
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.ack, async ({ ack, body, action, respond }) => {
-    const audience = audienceOf(body, respond);
+    const audience = withClicked(audienceOf(body, respond), body, respond);
     const runId = action.value ?? '';
     durably(env, ack, audience, () =>
       runAndShow(env, slackUser(body), audience, runId, { type: 'ack' }, actionKey(body, action)),
@@ -248,8 +251,9 @@ async function onItemChoice(
   body: BlockAction,
   action: OverflowAction | ButtonAction,
   value: string,
+  respond?: RespondFn,
 ): Promise<void> {
-  const audience = audienceOf(body);
+  const audience = respond ? withClicked(audienceOf(body), body, respond) : audienceOf(body);
   const choice = decodeItemChoice(value);
   if (!choice) {
     env.logger.warn({ value }, 'item menu choice not understood');
@@ -416,6 +420,13 @@ async function present(env: InteractionEnv, reply: Reply, audience: Audience): P
     if (reply.showAll) await tell(env, audience, statusNotice(run, 'It runs outside Slack.'));
     return;
   }
+  // The person who clicked sees the click in that message now; chat.update's queue serves the rest.
+  if (audience.clicked) {
+    const { messageTs, replace } = audience.clicked;
+    await env.publisher
+      .showNow(run, messageTs, replace)
+      .catch((error) => env.logger.warn({ err: error, run: run.id }, 'could not show the click at once'));
+  }
   const result = await env.publisher.publish(run);
   if (result.problem) {
     env.logger.warn({ err: result.problem, run: run.id }, 'could not post the run');
@@ -479,6 +490,16 @@ async function guarded(env: InteractionEnv, audience: Audience, work: () => Prom
       env.logger.error({ err: tellError }, 'could not tell the user either');
     });
   }
+}
+
+/** The clicked message, when the click came from one, rewritten in place through the click's response_url. */
+function withClicked(audience: Audience, body: BlockAction, respond: RespondFn): Audience {
+  const messageTs = body.message?.ts ?? body.container?.message_ts;
+  if (!messageTs) return audience;
+  const replace = async (message: SlackMessage) => {
+    await respond({ replace_original: true, text: message.text, blocks: message.blocks as never });
+  };
+  return { ...audience, clicked: { messageTs: String(messageTs), replace } };
 }
 
 function audienceOf(body: BlockAction, respond?: RespondFn): Audience {

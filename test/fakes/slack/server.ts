@@ -35,6 +35,8 @@ export interface FakeMessage {
   blocks: unknown[];
   /** How many times chat.update rewrote it. */
   edits: number;
+  /** How many times a click's response_url replaced it (not counted against chat.update's limit). */
+  replacements: number;
 }
 
 export interface FakeEphemeral {
@@ -88,7 +90,7 @@ export class FakeSlack {
   readonly #messages = new Map<string, FakeMessage[]>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   readonly #triggers = new Map<string, { issuedAt: number; used: boolean }>();
-  readonly #responseUrls = new Map<string, { channel: string; user: string }>();
+  readonly #responseUrls = new Map<string, { channel: string; user: string; ts: string | null }>();
   readonly #started = Date.now();
   #server: Server | null = null;
   #sockets: WebSocketServer | null = null;
@@ -175,9 +177,10 @@ export class FakeSlack {
     return id;
   }
 
-  responseUrl(channel: string, user: string): string {
+  /** A click's response_url: `ts` is the message clicked, which `replace_original` rewrites. */
+  responseUrl(channel: string, user: string, ts: string | null = null): string {
     const id = randomUUID();
-    this.#responseUrls.set(id, { channel, user });
+    this.#responseUrls.set(id, { channel, user, ts });
     return `http://127.0.0.1:${this.port}/respond/${id}`;
   }
 
@@ -328,6 +331,7 @@ export class FakeSlack {
       text: String(args.text ?? ''),
       blocks: (args.blocks as unknown[]) ?? [],
       edits: 0,
+      replacements: 0,
     };
     const list = this.#messages.get(channel) ?? [];
     list.push(message);
@@ -376,7 +380,26 @@ export class FakeSlack {
 
   #respondUrl(id: string, body: string, response: ServerResponse): void {
     const target = this.#responseUrls.get(id);
-    const payload = JSON.parse(body || '{}') as { text?: string; blocks?: unknown[] };
+    const payload = JSON.parse(body || '{}') as {
+      text?: string;
+      blocks?: unknown[];
+      replace_original?: boolean;
+    };
+    if (target && payload.replace_original) {
+      // As Slack does: the clicked message is rewritten in place, with the same limits as any message.
+      const message = target.ts ? this.message(target.channel, target.ts) : undefined;
+      const refusal = message
+        ? validateMessage(payload.text, payload.blocks)
+        : { error: 'message_not_found' };
+      if (message && !refusal) {
+        message.text = payload.text ?? '';
+        message.blocks = payload.blocks ?? [];
+        message.replacements += 1;
+      }
+      response.writeHead(refusal ? 400 : 200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(refusal ? { ok: false, error: refusal.error } : { ok: true }));
+      return;
+    }
     if (target) {
       this.ephemerals.push({
         channel: target.channel,

@@ -207,7 +207,7 @@ export class SlackWorkspace {
         blocks: message.blocks,
         ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
       },
-      response_url: this.#fake.responseUrl(message.channel, user.id),
+      response_url: this.#fake.responseUrl(message.channel, user.id, message.ts),
       actions: [action],
     };
   }
