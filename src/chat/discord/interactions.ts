@@ -372,6 +372,7 @@ async function present(
     if (reply.showAll) await tell(interaction, statusNotice(run, 'It runs outside Discord.'));
     return reply.showAll || said;
   }
+  await showClickNow(env, interaction, run);
   const result = await env.publisher.publish(run);
   if (result.problem) {
     env.logger.warn({ err: result.problem, run: run.id }, 'could not post the run');
@@ -390,6 +391,30 @@ async function present(
   }
   if (reply.report) await postReport(env, run, reply.report);
   return said;
+}
+
+/**
+ * A click on one of the run's own messages (a button or the section's select, answered with a deferred
+ * update) rewrites that message through the interaction's webhook at once, outside the channel's edit
+ * limit; the rest of the run follows through the edit queue, which then skips this message.
+ */
+async function showClickNow(
+  env: InteractionEnv,
+  interaction: RepliableInteraction,
+  run: RunState,
+): Promise<void> {
+  if (!interaction.isMessageComponent() || !interaction.deferred) return;
+  const clicked = interaction.message;
+  if (!clicked || clicked.flags.has(MessageFlags.Ephemeral)) return;
+  await env.publisher
+    .showNow(run, clicked.id, async (message) => {
+      await interaction.editReply({
+        content: message.content,
+        components: message.components as never,
+        allowedMentions: NO_MENTIONS,
+      });
+    })
+    .catch((error) => env.logger.warn({ err: error, run: run.id }, 'could not show the click at once'));
 }
 
 /** Under the run's summary, in its thread, as on Slack; in the channel when the run has no summary. */
