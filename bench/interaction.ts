@@ -266,6 +266,29 @@ function counterDelta(before: Sample[], after: Sample[], name: string, keyOf: (s
  * chat.update per message per second over the load window, from the fake's record of the calls: the
  * mean and the max over the messages that were clicked, and the most edits one message got in a second.
  */
+/**
+ * Per click: from sending it to the first rewrite of the clicked message after that (the click's own
+ * response_url answer, or a later one that shows it too). A click with no rewrite after it is counted
+ * apart, not given a time.
+ */
+function freshness(sent: { key: string; at: number }[], replaced: { channel: string; ts: string; at: number }[]) {
+  const byMessage = new Map<string, number[]>();
+  for (const rewrite of replaced) {
+    const key = `${rewrite.channel}:${rewrite.ts}`;
+    const times = byMessage.get(key) ?? [];
+    times.push(rewrite.at);
+    byMessage.set(key, times);
+  }
+  const waits: number[] = [];
+  let neverShown = 0;
+  for (const click of sent) {
+    const after = byMessage.get(click.key)?.find((at) => at >= click.at);
+    if (after === undefined) neverShown++;
+    else waits.push(after - click.at);
+  }
+  return { ...spreadOf(waits), clicks: sent.length, withoutRewrite: neverShown };
+}
+
 function coalescingFigures(calls: RecordedCall[], clicks: PreparedClick[], seconds: number) {
   const clicksPerMessage = new Map<string, number>();
   for (const click of clicks)
@@ -367,11 +390,15 @@ async function main(): Promise<void> {
     const benchLoop = monitorEventLoopDelay({ resolution: 10 });
     benchLoop.enable();
     floor.start(FLOOR_EVERY_MS);
+    // When each click was sent and on which message: matched after the load to the rewrites of that message.
+    const sentAt: { key: string; at: number }[] = [];
+    const replacementsBefore = fake.replacements.length;
     const load = await runOpenLoop({
       perSecond: CLICKS_PER_SECOND,
       seconds: LOAD_SECONDS,
       async send(index) {
         const click = clicks[index] as PreparedClick;
+        sentAt.push({ key: click.messageKey, at: Date.now() });
         const body = clickBody(click, PEOPLE[index % PEOPLE.length] as FakeUser, fake.nextActionTs());
         const timestamp = Math.floor(Date.now() / 1000);
         const response = await request(eventsUrl, {
@@ -425,6 +452,11 @@ async function main(): Promise<void> {
         drainSeconds: round((drainedAt - loadEndedAt) / 1000),
         generatorLagMs: { p50: round(percentile(load.lags, 50)), p99: round(percentile(load.lags, 99)) },
         answeredWithinSeconds: round((load.finishedAt - load.startedAt) / 1000),
+      },
+      // The headline: what the person clicking waits for, and when the message they clicked shows it.
+      headline: {
+        clientRoundTripMs: spreadOf(load.answers.map((answer) => answer.ms)),
+        clickedMessageFreshnessMs: freshness(sentAt, fake.replacements.slice(replacementsBefore)),
       },
       ack,
       commit,

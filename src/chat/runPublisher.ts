@@ -95,6 +95,8 @@ interface Edit<Message> {
 }
 
 const SUMMARY_KEY = 'summary#0';
+/** At most this many clicks are being shown at once (rendered and sent through the click's answer). */
+const MAX_SHOWING = 4;
 /** As the outbox's own default interval between two edits of one message. */
 const DEFAULT_RENDER_GAP_MS = 1_000;
 /** Posting a run is one message per part; this only bounds the loop if something keeps failing silently. */
@@ -111,6 +113,9 @@ export class RunPublisher<Message> {
   readonly #runs = new Map<string, Publication<Message>>();
   readonly #cleanups = new Set<Promise<void>>();
   readonly #renderGapMs: number;
+  /** Clicks being shown at once right now: past MAX_SHOWING the edit queue serves them, so a burst never
+   * spends on redraws the time the next clicks' answers need. */
+  #showing = 0;
   /** Messages a click's own answer showed, by `runId/part key`: an older edit still queued must not undo it. */
   readonly #shownNow = new Map<string, number>();
 
@@ -198,10 +203,16 @@ export class RunPublisher<Message> {
     );
     if (!stored) return false;
     const key = partKey(stored.partId, stored.page);
-    const rendered = this.#render(publication);
-    const part = rendered.parts.find((candidate) => candidate.key === key);
     const offered = publication.offered.get(key);
-    if (!part || (offered && offered.revision >= rendered.revision)) return false;
+    if (offered && offered.revision >= run.revision) return false;
+    // Only the clicked part is rendered: a burst of clicks must not render the whole run each time.
+    const view = viewRun(run, this.#now());
+    const only = { ...view, sections: view.sections.filter((section) => section.partId === stored.partId) };
+    const part = this.#port
+      .render(only)
+      .find((candidate) => candidate.partId === stored.partId && candidate.page === stored.page);
+    if (!part) return false;
+    const hash = hashOf(part.message);
     const message = {
       runId: run.id,
       platform: this.#port.platform,
@@ -210,12 +221,14 @@ export class RunPublisher<Message> {
     };
     if (this.#coordinator.shared) {
       const shown = await messageStore.selectShown(this.#db, message);
-      if (shown && shown.revision >= rendered.revision) return false;
+      if (shown && shown.revision >= run.revision) return false;
     }
-    await send(part.part.message);
-    this.#shownNow.set(`${run.id}/${key}`, rendered.revision);
-    publication.offered.set(key, { revision: rendered.revision, hash: part.hash });
-    await messageStore.recordRendered(this.#db, message, part.hash, rendered.revision, this.#now());
+    await send(part.message);
+    this.#shownNow.set(`${run.id}/${key}`, run.revision);
+    publication.offered.set(key, { revision: run.revision, hash });
+    // Alone, this process's memory keeps older edits from undoing it; with replicas the row must say so.
+    if (this.#coordinator.shared)
+      await messageStore.recordRendered(this.#db, message, hash, run.revision, this.#now());
     return true;
   }
 

@@ -91,6 +91,8 @@ export class FakeSlack {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   readonly #triggers = new Map<string, { issuedAt: number; used: boolean }>();
   readonly #responseUrls = new Map<string, { channel: string; user: string; ts: string | null }>();
+  /** Every rewrite of a clicked message through its response_url, with when (Date.now): the bench's freshness. */
+  readonly replacements: { channel: string; ts: string; at: number }[] = [];
   readonly #started = Date.now();
   #server: Server | null = null;
   #sockets: WebSocketServer | null = null;
@@ -395,6 +397,7 @@ export class FakeSlack {
         message.text = payload.text ?? '';
         message.blocks = payload.blocks ?? [];
         message.replacements += 1;
+        this.replacements.push({ channel: message.channel, ts: message.ts, at: Date.now() });
       }
       response.writeHead(refusal ? 400 : 200, { 'content-type': 'application/json' });
       response.end(JSON.stringify(refusal ? { ok: false, error: refusal.error } : { ok: true }));
