@@ -116,8 +116,12 @@ export class RunPublisher<Message> {
   /** Clicks being shown at once right now: past MAX_SHOWING the edit queue serves them, so a burst never
    * spends on redraws the time the next clicks' answers need. */
   #showing = 0;
-  /** Messages a click's own answer showed, by `runId/part key`: an older edit still queued must not undo it. */
-  readonly #shownNow = new Map<string, number>();
+  /**
+   * The revision last sent to each message (`runId/part key`) by either path, the edit queue or a click's
+   * own answer. Both send under the message's lock, so what a message shows never goes backwards.
+   */
+  readonly #lastSent = new Map<string, number>();
+  readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(options: RunPublisherOptions<Message>) {
     this.#db = options.db;
@@ -203,33 +207,39 @@ export class RunPublisher<Message> {
     );
     if (!stored) return false;
     const key = partKey(stored.partId, stored.page);
-    const offered = publication.offered.get(key);
-    if (offered && offered.revision >= run.revision) return false;
-    // Only the clicked part is rendered: a burst of clicks must not render the whole run each time.
-    const view = viewRun(run, this.#now());
-    const only = { ...view, sections: view.sections.filter((section) => section.partId === stored.partId) };
-    const part = this.#port
-      .render(only)
-      .find((candidate) => candidate.partId === stored.partId && candidate.page === stored.page);
-    if (!part) return false;
-    const hash = hashOf(part.message);
-    const message = {
-      runId: run.id,
-      platform: this.#port.platform,
-      partId: stored.partId,
-      page: stored.page,
-    };
-    if (this.#coordinator.shared) {
-      const shown = await messageStore.selectShown(this.#db, message);
-      if (shown && shown.revision >= run.revision) return false;
-    }
-    await send(part.message);
-    this.#shownNow.set(`${run.id}/${key}`, run.revision);
-    publication.offered.set(key, { revision: run.revision, hash });
-    // Alone, this process's memory keeps older edits from undoing it; with replicas the row must say so.
-    if (this.#coordinator.shared)
-      await messageStore.recordRendered(this.#db, message, hash, run.revision, this.#now());
-    return true;
+    const sentKey = `${run.id}/${key}`;
+    return this.#exclusive(sentKey, async () => {
+      // The newest state known by now, which may be past the click's own: showing less would go backwards.
+      const newest = publication.latest;
+      if ((this.#lastSent.get(sentKey) ?? -1) >= newest.revision) return false;
+      // Only the clicked part is rendered: a burst of clicks must not render the whole run each time.
+      const view = viewRun(newest, this.#now());
+      const only = { ...view, sections: view.sections.filter((section) => section.partId === stored.partId) };
+      const part = this.#port
+        .render(only)
+        .find((candidate) => candidate.partId === stored.partId && candidate.page === stored.page);
+      if (!part) return false;
+      const hash = hashOf(part.message);
+      const message = {
+        runId: run.id,
+        platform: this.#port.platform,
+        partId: stored.partId,
+        page: stored.page,
+      };
+      if (this.#coordinator.shared) {
+        const shown = await messageStore.selectShown(this.#db, message);
+        if (shown && shown.revision >= newest.revision) return false;
+      }
+      await send(part.message);
+      this.#lastSent.set(sentKey, newest.revision);
+      const offered = publication.offered.get(key);
+      if (!offered || offered.revision <= newest.revision)
+        publication.offered.set(key, { revision: newest.revision, hash });
+      // With replicas the row must say what the message shows; alone, #lastSent does.
+      if (this.#coordinator.shared)
+        await messageStore.recordRendered(this.#db, message, hash, newest.revision, this.#now());
+      return true;
+    });
   }
 
   /**
@@ -411,10 +421,18 @@ export class RunPublisher<Message> {
   }
 
   /** Runs in the message's edit turn: with other replicas, no one else edits it between the check and the record. */
-  async #sendEdit(edit: Edit<Message>, revision: number): Promise<typeof SUPERSEDED | null> {
+  #sendEdit(edit: Edit<Message>, revision: number): Promise<typeof SUPERSEDED | null> {
+    const sentKey = `${edit.runId}/${partKey(edit.partId, edit.page)}`;
+    return this.#exclusive(sentKey, () => this.#sendEditNow(edit, revision, sentKey));
+  }
+
+  async #sendEditNow(
+    edit: Edit<Message>,
+    revision: number,
+    sentKey: string,
+  ): Promise<typeof SUPERSEDED | null> {
     const part = { runId: edit.runId, platform: this.#port.platform, partId: edit.partId, page: edit.page };
-    const shownNow = this.#shownNow.get(`${edit.runId}/${partKey(edit.partId, edit.page)}`);
-    if (shownNow !== undefined && shownNow >= revision) return SUPERSEDED;
+    if ((this.#lastSent.get(sentKey) ?? -1) >= revision) return SUPERSEDED;
     if (this.#coordinator.shared) {
       const shown = await messageStore.selectShown(this.#db, part);
       if (shown && shown.revision >= revision) return SUPERSEDED;
@@ -425,8 +443,21 @@ export class RunPublisher<Message> {
       }
     }
     await this.#port.update(edit.ref, edit.message);
+    this.#lastSent.set(sentKey, revision);
     await messageStore.recordRendered(this.#db, part, edit.hash, revision, this.#now());
     return null;
+  }
+
+  /** Runs `work` after whatever runs under `key` now: one send per message at a time, in order. */
+  #exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(key) ?? Promise.resolve();
+    const run = before.then(work, work);
+    const settled = run.catch(() => undefined);
+    this.#locks.set(key, settled);
+    void settled.then(() => {
+      if (this.#locks.get(key) === settled) this.#locks.delete(key);
+    });
+    return run;
   }
 
   /** A finished run cannot change again: once its last edits are out, nothing about it needs to stay in memory. */
@@ -442,8 +473,8 @@ export class RunPublisher<Message> {
       ) {
         this.#runs.delete(publication.runId);
         this.#outbox.forget(`${publication.runId}/`);
-        for (const key of this.#shownNow.keys())
-          if (key.startsWith(`${publication.runId}/`)) this.#shownNow.delete(key);
+        for (const key of this.#lastSent.keys())
+          if (key.startsWith(`${publication.runId}/`)) this.#lastSent.delete(key);
       }
     })();
     this.#cleanups.add(cleanup);
