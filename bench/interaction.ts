@@ -271,7 +271,10 @@ function counterDelta(before: Sample[], after: Sample[], name: string, keyOf: (s
  * response_url answer, or a later one that shows it too). A click with no rewrite after it is counted
  * apart, not given a time.
  */
-function freshness(sent: { key: string; at: number }[], replaced: { channel: string; ts: string; at: number }[]) {
+function freshness(
+  sent: { key: string; at: number }[],
+  replaced: { channel: string; ts: string; at: number }[],
+) {
   const byMessage = new Map<string, number[]>();
   for (const rewrite of replaced) {
     const key = `${rewrite.channel}:${rewrite.ts}`;

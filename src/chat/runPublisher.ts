@@ -95,8 +95,6 @@ interface Edit<Message> {
 }
 
 const SUMMARY_KEY = 'summary#0';
-/** At most this many clicks are being shown at once (rendered and sent through the click's answer). */
-const MAX_SHOWING = 4;
 /** As the outbox's own default interval between two edits of one message. */
 const DEFAULT_RENDER_GAP_MS = 1_000;
 /** Posting a run is one message per part; this only bounds the loop if something keeps failing silently. */
@@ -113,9 +111,6 @@ export class RunPublisher<Message> {
   readonly #runs = new Map<string, Publication<Message>>();
   readonly #cleanups = new Set<Promise<void>>();
   readonly #renderGapMs: number;
-  /** Clicks being shown at once right now: past MAX_SHOWING the edit queue serves them, so a burst never
-   * spends on redraws the time the next clicks' answers need. */
-  #showing = 0;
   /**
    * The revision last sent to each message (`runId/part key`) by either path, the edit queue or a click's
    * own answer. Both send under the message's lock, so what a message shows never goes backwards.
