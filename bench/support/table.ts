@@ -45,6 +45,16 @@ function interactionSection(figures: Figures): Section | null {
     title: `1. interaction path: ${show(load.runs)} runs, ${show(at(load, 'load.clicksPerSecond'))} clicks/s for ${show(at(load, 'load.seconds'))} s, Slack HTTP receiver`,
     rows: [
       {
+        figure: 'headline: round trip p50 / p99, as the clicking client sees it',
+        value: pair(load, 'headline.clientRoundTripMs.p50', 'headline.clientRoundTripMs.p99'),
+        target: 'p99 < 100 ms',
+      },
+      {
+        figure: 'headline: click → clicked message shows it, p50 / p99',
+        value: `${pair(load, 'headline.clickedMessageFreshnessMs.p50', 'headline.clickedMessageFreshnessMs.p99')} (${show(at(load, 'headline.clickedMessageFreshnessMs.count'))} of ${show(at(load, 'headline.clickedMessageFreshnessMs.clicks'))} clicks)`,
+        target: 'p99 < 1000 ms',
+      },
+      {
         figure: 'receipt → ack p50 / p99 (product /metrics)',
         value: pair(load, 'ack.summaryP50Ms', 'ack.summaryP99Ms'),
         target: 'p99 < 50 ms (Slack allows 3000)',
