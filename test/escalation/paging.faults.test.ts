@@ -251,6 +251,43 @@ describe('an acknowledgement wins over a delivery not yet made', () => {
     }
   }, 30_000);
 
+  it('a raise during a slow, acknowledged delivery pages the raised path from step 1, once (figure: pages sent = pages due = 2)', async () => {
+    const receiver = await hook(() => 8_000);
+    const stopwatch = new Stopwatch();
+    await database.handle.db.execute(sql`delete from timers`);
+    const { runs, worker } = replica(
+      database.handle,
+      [webhookNotifier(receiver.url, 'secret', logger), stopwatch],
+      'slow-raise',
+    );
+    worker.start();
+    try {
+      const [opened] = await openEscalations(runs, 1);
+      const runId = opened?.runId as string;
+      await until(() => receiver.received.size === 1, 5_000);
+      // Step 1 of the P1 is still trickling in when it is owned, and then a P0 comes.
+      expect((await runs.apply(runId, { type: 'ack' }, '@ana', null)).accepted).toBe(true);
+      const raised = await runs.apply(
+        runId,
+        { type: 'escalate', reason: 'all EU down', severity: 'P0' },
+        '@bo',
+        null,
+      );
+      expect(raised.events.map((event) => event.type)).toEqual(['escalation_raised']);
+      await until(() => stopwatch.pages.filter((page) => page.runId === runId).length === 2, 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const events = await runs.events(runId);
+      expect(events.filter((event) => event.type === 'escalation_paged')).toHaveLength(2);
+      // Each page once, under a key of its own: the raised step 1 never reuses the first page's key.
+      const keys = stopwatch.pages.filter((page) => page.runId === runId).map((page) => page.key);
+      expect(new Set(keys).size).toBe(2);
+      expect(keys.some((key) => key.includes(':r1:0:0'))).toBe(true);
+    } finally {
+      await worker.stop();
+      await receiver.close();
+    }
+  }, 30_000);
+
   it('a page waiting for its retry is dropped when the escalation is acknowledged, and no later step pages', async () => {
     let attempts = 0;
     // The first answer is a 503: the delivery waits for its retry (1 s later).
