@@ -1,4 +1,5 @@
 import type { CheckExecutor } from '../chat/runChecks.js';
+import { phaseDueAt } from '../checklist/deadline.js';
 import type { Metrics } from '../metrics.js';
 import { formatClock, isResolved, itemState } from '../runs/machine.js';
 import type { RunService } from '../runs/service.js';
@@ -213,7 +214,7 @@ async function remind(
   if (phase && open.length === 0) return DONE;
   const zone = run.checklist.timeZone ?? 'UTC';
   const say = (at: Date) => formatClock(at, now, zone);
-  const dueAt = phase?.window ? new Date(run.startedAt.getTime() + phase.window.endMinutes * 60_000) : null;
+  const dueAt = phase ? phaseDueAt(run.startedAt, phase.window) : null;
   // A reminder that comes late came while Shipcheck was down: it says so, in the tense that is true now.
   const late = now.getTime() - job.dueAt.getTime() > LATE_AFTER_MS;
   const down = late ? ` (this reminder was due at ${say(job.dueAt)}, while Shipcheck was down)` : '';

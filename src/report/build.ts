@@ -1,3 +1,4 @@
+import { phaseDueAt } from '../checklist/deadline.js';
 import type { Checklist, ChecklistItem, ChecklistPhase } from '../checklist/types.js';
 import type {
   CheckEntry,
@@ -329,11 +330,7 @@ function reportPhase(
         endMinutes: phase.window.endMinutes,
       }
     : null;
-  // Like the run view: a window ending at or before the start ("1 hour before") sets no deadline in the run.
-  const dueAt =
-    window && startedAt && window.endMinutes > 0
-      ? new Date(startedAt.getTime() + window.endMinutes * 60_000)
-      : null;
+  const dueAt = startedAt ? phaseDueAt(startedAt, window) : null;
   const unfinished = items.some((item) => item.required && !isSettled(statusOf(item.key)));
   // A phase that never finished is measured against the end of the run (or now).
   const finishedAt = unfinished ? asOf : lastAt;

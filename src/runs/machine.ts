@@ -11,7 +11,7 @@ import {
   resolveOnEnd,
 } from './escalationRules.js';
 import { echo, tooLong } from './limits.js';
-import { nameOf } from './refs.js';
+import { cleanRef, nameOf, unknownItem } from './refs.js';
 import { hasRollbackSteps, isRequiredNow } from './required.js';
 import type {
   Actor,
@@ -783,15 +783,12 @@ type Found =
   | { ok: false; rejection: { code: ErrorCode; message: string } };
 
 export function findItem(state: RunState, reference: string): Found {
-  const wanted = reference.trim().replace(/[.,;]+$/, '');
+  const wanted = cleanRef(reference);
   const item = state.checklist.items.find(
     (candidate) => candidate.ref === wanted || candidate.key === wanted,
   );
   if (item) return { ok: true, item };
-  return reject(
-    'unknown_item',
-    `there is no item ${echo(wanted) || '(empty)'} in “${state.checklist.title}”; /deploy status lists the items.`,
-  );
+  return { ok: false, rejection: unknownItem(state, wanted) };
 }
 
 function descendantsOf(state: RunState, item: ChecklistItem): ChecklistItem[] {

@@ -13,13 +13,18 @@ export type Named =
 
 const RANGE = /^(\d+(?:\.\d+)+)\s*[-–]\s*(\d+(?:\.\d+)+)$/;
 
+/** A reference as typed, without surrounding spaces or trailing punctuation (`1.2,` is 1.2). */
+export function cleanRef(reference: string): string {
+  return reference.trim().replace(/[.,;]+$/, '');
+}
+
 export function findPhase(state: RunState, reference: string): ChecklistPhase | null {
-  const wanted = reference.trim().replace(/[.,;]+$/, '');
+  const wanted = cleanRef(reference);
   return state.checklist.phases.find((phase) => phase.ref === wanted) ?? null;
 }
 
 export function nameOf(state: RunState, reference: string): Named | Rejection {
-  const wanted = reference.trim().replace(/[.,;]+$/, '');
+  const wanted = cleanRef(reference);
   const items = state.checklist.items;
   const item = items.find((candidate) => candidate.ref === wanted || candidate.key === wanted);
   if (item) return { kind: 'item', item };
@@ -30,7 +35,7 @@ export function nameOf(state: RunState, reference: string): Named | Rejection {
   if (range) {
     const first = items.find((candidate) => candidate.ref === range[1]);
     const last = items.find((candidate) => candidate.ref === range[2]);
-    if (!first || !last) return unknown(state, !first ? (range[1] as string) : (range[2] as string));
+    if (!first || !last) return unknownItem(state, !first ? (range[1] as string) : (range[2] as string));
     const from = items.indexOf(first);
     const to = items.indexOf(last);
     if (first.parentKey !== last.parentKey || first.phaseKey !== last.phaseKey || to < from) {
@@ -43,10 +48,10 @@ export function nameOf(state: RunState, reference: string): Named | Rejection {
     const siblings = items.slice(from, to + 1).filter((candidate) => candidate.parentKey === first.parentKey);
     return { kind: 'range', items: siblings, text: wanted };
   }
-  return unknown(state, wanted);
+  return unknownItem(state, wanted);
 }
 
-function unknown(state: RunState, wanted: string): Rejection {
+export function unknownItem(state: RunState, wanted: string): Rejection {
   return {
     code: 'unknown_item',
     message: `there is no item ${echo(wanted) || '(empty)'} in “${state.checklist.title}”; /deploy status lists the items.`,

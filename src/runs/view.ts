@@ -1,3 +1,4 @@
+import { phaseDueAt } from '../checklist/deadline.js';
 import type { ChecklistItem, ItemKind } from '../checklist/types.js';
 import { isResolved, itemState } from './machine.js';
 import { isRequiredNow } from './required.js';
@@ -129,10 +130,7 @@ export function viewRun(state: RunState, now: Date | null = null): RunView {
       });
     }
     const progress = progressOf(state, phaseItems);
-    const dueAt =
-      phase.window && phase.window.endMinutes > 0
-        ? new Date(state.startedAt.getTime() + phase.window.endMinutes * 60_000)
-        : null;
+    const dueAt = phaseDueAt(state.startedAt, phase.window);
     const unresolvedRequired = phaseItems.some(
       (item) => isRequiredNow(state, item) && !isResolved(itemState(state, item.key).status),
     );

@@ -1,3 +1,4 @@
+import { phaseDueAt } from '../../checklist/deadline.js';
 import type { ChecklistItem, ChecklistPhase, CheckSpec } from '../../checklist/types.js';
 import { maskText } from '../../checks/mask.js';
 import { isResolved, itemState } from '../../runs/machine.js';
@@ -39,10 +40,7 @@ export function phaseDetailsText(run: RunState, phase: ChecklistPhase, now: Date
   const resolved = items.filter((item) => isResolved(itemState(run, item.key).status)).length;
   const lines = [`Phase ${phase.ref} ${phase.title} · ${resolved}/${items.length} resolved`];
   if (phase.window) {
-    const dueAt =
-      phase.window.endMinutes > 0
-        ? new Date(run.startedAt.getTime() + phase.window.endMinutes * 60_000)
-        : null;
+    const dueAt = phaseDueAt(run.startedAt, phase.window);
     const zone = run.checklist.timeZone ?? 'UTC';
     lines.push(`  window: ${phase.window.text}${dueAt ? ` · due ${formatMoment(dueAt, now, zone)}` : ''}`);
   }
