@@ -62,6 +62,8 @@ export interface HarnessOptions {
   /** Short by default so click-by-click tests run quickly; the burst test uses the real second. */
   updateIntervalMs?: number;
   notInChannel?: string[];
+  /** Every response_url has expired: a click is shown only through chat.update. */
+  expiredResponseUrls?: boolean;
   /** People and roles (oncall.yaml); without it nobody is restricted. */
   directory?: PeopleDirectory;
   /** HTTP mode: false to route requests from a server of the test's own, as a shared web server would. */
@@ -77,6 +79,7 @@ export async function startSlackHarness(options: HarnessOptions): Promise<SlackH
   const fake = new FakeSlack({
     ...(options.tiers || options.pacing !== 'slack' ? { tiers: options.tiers ?? GENEROUS_TIERS } : {}),
     ...(options.notInChannel ? { notInChannel: options.notInChannel } : {}),
+    ...(options.expiredResponseUrls ? { expiredResponseUrls: true } : {}),
   });
   await fake.start();
   const problems: { level: number; msg: string }[] = [];

@@ -25,6 +25,8 @@ export interface FakeSlackOptions {
   tiers?: Record<string, Tier>;
   /** Channels the bot is not a member of: posting there fails with `not_in_channel`. */
   notInChannel?: string[];
+  /** Every click's response_url answers `expired_url`, as Slack does after 30 minutes or five uses. */
+  expiredResponseUrls?: boolean;
 }
 
 export interface FakeMessage {
@@ -87,6 +89,7 @@ export class FakeSlack {
   readonly refusals: { method: string; refusal: Refusal }[] = [];
   readonly #tiers: Record<string, Tier>;
   readonly #notInChannel: Set<string>;
+  readonly #expiredResponseUrls: boolean;
   readonly #messages = new Map<string, FakeMessage[]>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   readonly #triggers = new Map<string, { issuedAt: number; used: boolean }>();
@@ -106,6 +109,7 @@ export class FakeSlack {
     this.appToken = options.appToken ?? 'xapp-fake-app-token';
     this.#tiers = { ...DEFAULT_TIERS, ...options.tiers };
     this.#notInChannel = new Set(options.notInChannel ?? []);
+    this.#expiredResponseUrls = options.expiredResponseUrls ?? false;
   }
 
   async start(): Promise<void> {
@@ -382,6 +386,11 @@ export class FakeSlack {
 
   #respondUrl(id: string, body: string, response: ServerResponse): void {
     const target = this.#responseUrls.get(id);
+    if (target && this.#expiredResponseUrls) {
+      response.writeHead(404, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ ok: false, error: 'expired_url' }));
+      return;
+    }
     const payload = JSON.parse(body || '{}') as {
       text?: string;
       blocks?: unknown[];
