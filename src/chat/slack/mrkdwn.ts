@@ -20,6 +20,33 @@ export function escapeWithin(text: string, max: number): string {
   return `${escaped.slice(0, cut)}…`;
 }
 
+/**
+ * Text a person typed (a reason, a value, a version, a name), escaped and cut as `escapeWithin` does, and
+ * also kept from formatting the message: Slack mrkdwn has no escape for `*`, `_`, `~` or a backtick, so a
+ * zero-width space goes after each one that could open or close a span (a backtick always; the others
+ * unless they sit inside a word, where Slack never formats). The character still shows and copies.
+ */
+export function escapeTyped(text: string, max: number): string {
+  return escapeWithin(neutralize(text), max);
+}
+
+const ZERO_WIDTH_SPACE = '\u200b';
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+function neutralize(text: string): string {
+  let out = '';
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index] as string;
+    out += char;
+    if (char === '`') out += ZERO_WIDTH_SPACE;
+    else if (char === '*' || char === '_' || char === '~') {
+      const inWord = WORD_CHAR.test(text[index - 1] ?? '') && WORD_CHAR.test(text[index + 1] ?? '');
+      if (!inWord) out += ZERO_WIDTH_SPACE;
+    }
+  }
+  return out;
+}
+
 /** Plain text (button labels, modal titles) cut to `max` characters. */
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;

@@ -19,7 +19,7 @@ import {
   type SlackMessage,
 } from './blocks.js';
 import { SLACK_LIMITS } from './limits.js';
-import { clip, escapeMrkdwn, escapeWithin, slackTime } from './mrkdwn.js';
+import { clip, escapeMrkdwn, escapeTyped, escapeWithin, slackTime } from './mrkdwn.js';
 
 /**
  * RunView → Slack messages, pure. A run is a summary message in the channel and, in its thread, one
@@ -65,8 +65,8 @@ export function renderSlackRun(view: RunView): SlackPart[] {
 export function renderSummary(summary: SummaryView): SlackMessage {
   const heading = [
     `*${escapeWithin(summary.title, TITLE_MAX)}*`,
-    summary.version ? escapeWithin(summary.version, WORD_MAX) : null,
-    summary.environment ? escapeWithin(summary.environment, WORD_MAX) : null,
+    summary.version ? escapeTyped(summary.version, WORD_MAX) : null,
+    summary.environment ? escapeTyped(summary.environment, WORD_MAX) : null,
   ]
     .filter(Boolean)
     .join(' · ');
@@ -74,18 +74,18 @@ export function renderSummary(summary: SummaryView): SlackMessage {
   const lines = [
     `${heading}`,
     `${status}`,
-    `Started by ${escapeWithin(summary.startedBy, ACTOR_MAX)} ${slackTime(summary.startedAt, '{date_short_pretty} at {time}')} · run \`${escapeMrkdwn(summary.runId)}\``,
+    `Started by ${escapeTyped(summary.startedBy, ACTOR_MAX)} ${slackTime(summary.startedAt, '{date_short_pretty} at {time}')} · run \`${escapeMrkdwn(summary.runId)}\``,
   ];
   if (summary.endedAt) {
-    const who = escapeWithin(summary.endedBy ?? 'someone', ACTOR_MAX);
-    const reason = summary.endReason ? `: ${escapeWithin(summary.endReason, 500)}` : '';
+    const who = escapeTyped(summary.endedBy ?? 'someone', ACTOR_MAX);
+    const reason = summary.endReason ? `: ${escapeTyped(summary.endReason, 500)}` : '';
     lines.push(`Ended by ${who} ${slackTime(summary.endedAt, '{date_short_pretty} at {time}')}${reason}`);
   } else if (summary.rollingBack) {
     lines.push(
       rollbackLine(
         summary,
         (at) => slackTime(at),
-        (text) => escapeWithin(text, 300),
+        (text) => escapeTyped(text, 300),
       ) as string,
     );
   } else if (summary.blocking > 0) {
@@ -119,7 +119,7 @@ export function renderSummary(summary: SummaryView): SlackMessage {
   }
   const version = summary.version ? ` ${summary.version}` : '';
   return {
-    text: escapeWithin(
+    text: escapeTyped(
       `${summary.title}${version}: ${STATUS_WORD[summary.status].toLowerCase()}, ${summary.progress.resolved}/${summary.progress.total} resolved`,
       300,
     ),
@@ -128,9 +128,9 @@ export function renderSummary(summary: SummaryView): SlackMessage {
 }
 
 function escalationLine(escalation: NonNullable<SummaryView['escalation']>): string {
-  const head = `🚨 *${escapeMrkdwn(escalation.severity)} escalation*: ${escapeWithin(escalation.reason, 300)}`;
+  const head = `🚨 *${escapeMrkdwn(escalation.severity)} escalation*: ${escapeTyped(escalation.reason, 300)}`;
   if (escalation.status === 'acknowledged') {
-    return `${head} · acknowledged by ${escapeWithin(escalation.ackedBy ?? 'someone', ACTOR_MAX)}`;
+    return `${head} · acknowledged by ${escapeTyped(escalation.ackedBy ?? 'someone', ACTOR_MAX)}`;
   }
   const pages = countOf(escalation.pages, 'page');
   return escalation.nextPageAt
@@ -242,9 +242,9 @@ export function itemLine(item: ItemView): string {
 
 function itemOutcome(item: ItemView): string {
   if (item.status === 'open') return '';
-  const who = item.actor ? ` ${escapeWithin(item.actor, ACTOR_MAX)}` : '';
+  const who = item.actor ? ` ${escapeTyped(item.actor, ACTOR_MAX)}` : '';
   const when = item.at ? ` ${slackTime(item.at)}` : '';
-  const reason = escapeWithin(item.reason ?? '', REASON_MAX);
+  const reason = escapeTyped(item.reason ?? '', REASON_MAX);
   switch (item.status) {
     case 'done':
       return ` — ${doneWhat(item)} by${who}${when}${flaggedText(item)}`;
@@ -258,7 +258,7 @@ function itemOutcome(item: ItemView): string {
 }
 
 function doneWhat(item: ItemView): string {
-  const value = item.value ? escapeWithin(item.value, VALUE_MAX) : null;
+  const value = item.value ? escapeTyped(item.value, VALUE_MAX) : null;
   if (item.kind === 'signoff') return 'signed';
   if (item.kind === 'decision' && value) return `decided *${value}*`;
   if (item.kind === 'input' && value) return `recorded *${value}*`;
@@ -267,7 +267,7 @@ function doneWhat(item: ItemView): string {
 
 function flaggedText(item: ItemView): string {
   if (item.flagged.length === 0) return '';
-  return ` · ⚠️ past target: ${escapeWithin(item.flagged.join('; '), VALUE_MAX)}`;
+  return ` · ⚠️ past target: ${escapeTyped(item.flagged.join('; '), VALUE_MAX)}`;
 }
 
 interface Choice {
@@ -327,7 +327,7 @@ function itemChoices(item: ItemView, runId: string): Choice[] {
 /** A notice for one person (help, a refusal), as one or more sections within the limits. */
 export function renderNotice(notice: string): SlackMessage {
   const [first = '', ...rest] = notice.split('\n');
-  const chunks: string[] = [escapeWithin(first, SLACK_LIMITS.sectionText - 10)];
+  const chunks: string[] = [escapeTyped(first, SLACK_LIMITS.sectionText - 10)];
   // The rest is help or a list laid out with spaces: preformatted keeps its columns.
   let current: string[] = [];
   let length = 0;
@@ -337,7 +337,7 @@ export function renderNotice(notice: string): SlackMessage {
     length = 0;
   };
   for (const line of rest) {
-    const escaped = escapeWithin(line, 500);
+    const escaped = escapeTyped(line, 500);
     if (length + escaped.length + 1 > SLACK_LIMITS.sectionText - 10) flush();
     current.push(escaped);
     length += escaped.length + 1;

@@ -149,6 +149,24 @@ describe('Slack rendering', () => {
     }
   });
 
+  it('keeps what a person typed from formatting the message: *bold*, _italic_, ~strike~ and code stay as typed', () => {
+    const checklist = checklistFrom('# Deploy\n## Phase\n- [ ] Ship the `api` build\n', 'x');
+    const typed = '*urgent* _now_ ~never~ `rm -rf` ```block``` my_service_name';
+    const state = everyItem(runOf(checklist), 'skipped', typed);
+    const shown = JSON.stringify(
+      renderSlackRun(viewRun({ ...state, version: '*v2*', environment: '_prod_', startedBy: '~ana~' })),
+    );
+    // No pair of formatting characters is left that Slack could read as a span.
+    for (const span of [/\*urgent\*/, /_now_/, /~never~/, /`rm -rf`/, /```/, /\*v2\*/, /_prod_/, /~ana~/]) {
+      expect(shown).not.toMatch(span);
+    }
+    // Every character is still there to read, a zero-width space after each that could open or close.
+    expect(shown.replaceAll('\\u200b', '').replaceAll('\u200b', '')).toContain(typed);
+    // Inside a word an underscore cannot format, and stays as typed; the checklist's own code span stays.
+    expect(shown).toContain('my_service_name');
+    expect(shown).toContain('Ship the `api` build');
+  });
+
   it('offers each item the moves it can make from where it is, naming the run and the item', () => {
     const checklist = checklistFrom(
       [
