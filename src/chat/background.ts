@@ -28,6 +28,8 @@ export class Background {
 
 /** Resolves when `work` does or after `ms`, whichever is first; true when `work` finished. */
 export async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  // No deadline (a stop that may take as long as it needs) is not a timer: Node would fire it at once.
+  if (!Number.isFinite(ms)) return work.then(() => true);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ms);

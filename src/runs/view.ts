@@ -86,6 +86,11 @@ export interface ItemView {
   /** Fields whose recorded value is past the checklist's target. */
   flagged: string[];
   depth: number;
+  /**
+   * Whether the line reads as required: what the checklist says, or a rollback step once the run rolls
+   * back. A forward item keeps its own marking during a rollback (the summary says those no longer hold
+   * the run), so starting one rewrites only the messages of the rollback steps.
+   */
   required: boolean;
   status: ItemStatus;
   reason: string | null;
@@ -198,7 +203,7 @@ function viewItem(state: RunState, item: ChecklistItem): ItemView {
     value: current.value,
     flagged: reading?.ok ? reading.flagged : [],
     depth: item.ref.split('.').length - 2,
-    required: isRequiredNow(state, item),
+    required: item.required || isRequiredNow(state, item),
     status: current.status,
     reason: current.reason,
     actor: current.actor,

@@ -1,4 +1,3 @@
-import { isResolved } from '../../runs/machine.js';
 import {
   type ItemView,
   type RunView,
@@ -6,7 +5,15 @@ import {
   type SectionView,
   type SummaryView,
 } from '../../runs/view.js';
-import { countOf, ITEM_MARK, progressBar, progressText, STATUS_ICON, STATUS_WORD } from '../render/common.js';
+import {
+  countOf,
+  ITEM_MARK,
+  pageCountLine,
+  progressBar,
+  progressText,
+  STATUS_ICON,
+  STATUS_WORD,
+} from '../render/common.js';
 import {
   type ActionRow,
   type Button,
@@ -55,11 +62,10 @@ export interface DiscordPart {
 }
 
 export function renderDiscordRun(view: RunView): DiscordPart[] {
-  const active = view.summary.status === 'active';
   return [
     { partId: view.summary.partId, page: 0, message: renderSummary(view.summary) },
     ...view.sections.flatMap((section) =>
-      renderSectionPages(section, view.summary.runId, active).map((message, page) => ({
+      renderSectionPages(section, view.summary.runId).map((message, page) => ({
         partId: section.partId,
         page,
         message,
@@ -164,13 +170,17 @@ function summaryRows(summary: SummaryView): ActionRow[] {
   return rows;
 }
 
-/** One message per page of a section; an empty section is one page that says so. */
-export function renderSectionPages(section: SectionView, runId: string, active: boolean): DiscordMessage[] {
+/**
+ * One message per page of a section; an empty section is one page that says so. A section looks the same
+ * whether its run is active or ended, so ending a run edits the summary and none of the thread (a control
+ * clicked after the end is answered that the run has ended).
+ */
+export function renderSectionPages(section: SectionView, runId: string): DiscordMessage[] {
   const pageCount = Math.max(1, Math.ceil(section.items.length / PAGE_ITEMS));
   const messages: DiscordMessage[] = [];
   for (let page = 0; page < pageCount; page++) {
     const items = section.items.slice(page * PAGE_ITEMS, (page + 1) * PAGE_ITEMS);
-    messages.push(renderSectionPage(section, items, page, pageCount, runId, active));
+    messages.push(renderSectionPage(section, items, page, pageCount, runId));
   }
   return messages;
 }
@@ -181,12 +191,9 @@ function renderSectionPage(
   page: number,
   pageCount: number,
   runId: string,
-  active: boolean,
 ): DiscordMessage {
-  const resolved = section.items.filter((item) => isResolved(item.status)).length;
   const box = section.boxed ? `${section.complete ? '☑️' : '🔲'} ` : '';
-  const pageNote = pageCount > 1 ? ` · part ${page + 1} of ${pageCount}` : '';
-  const heading = `${box}**${escapeWithin(sectionTitle(section), 2 * TITLE_MAX)}**\n-# ${resolved}/${section.items.length} resolved${pageNote}`;
+  const heading = `${box}**${escapeWithin(sectionTitle(section), 2 * TITLE_MAX)}**\n-# ${pageCountLine(items, page, pageCount)}`;
   let body = items.length === 0 ? '*No items in this section.*' : '';
   for (const caps of LINE_CAPS) {
     if (items.length === 0) break;
@@ -195,7 +202,7 @@ function renderSectionPage(
   }
   return {
     content: fitContent(`${heading}\n${body}`),
-    components: active ? sectionRows(items, runId) : [],
+    components: sectionRows(items, runId),
     allowed_mentions: NO_MENTIONS,
   };
 }

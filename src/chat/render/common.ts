@@ -1,5 +1,6 @@
+import { isResolved } from '../../runs/machine.js';
 import type { ItemStatus, RunStatus } from '../../runs/types.js';
-import type { Progress } from '../../runs/view.js';
+import type { ItemView, Progress } from '../../runs/view.js';
 
 /** The words and marks every chat platform uses for a run, so Slack and Discord read the same. */
 
@@ -43,4 +44,15 @@ export function progressBar(progress: Progress, width = 10): string {
 
 export function countOf(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * `3/10 resolved` for a one-page section, `3/10 resolved on this page · part 1 of 2` for a longer one.
+ * A page counts only its own items so that a click edits the page it is on and the summary, not every
+ * page of a long section.
+ */
+export function pageCountLine(pageItems: readonly ItemView[], page: number, pageCount: number): string {
+  const resolved = pageItems.filter((item) => isResolved(item.status)).length;
+  const where = pageCount > 1 ? ` on this page · part ${page + 1} of ${pageCount}` : '';
+  return `${resolved}/${pageItems.length} resolved${where}`;
 }

@@ -1,4 +1,3 @@
-import { isResolved } from '../../runs/machine.js';
 import {
   type ItemView,
   type RunView,
@@ -6,7 +5,15 @@ import {
   type SectionView,
   type SummaryView,
 } from '../../runs/view.js';
-import { countOf, ITEM_MARK, progressBar, progressText, STATUS_ICON, STATUS_WORD } from '../render/common.js';
+import {
+  countOf,
+  ITEM_MARK,
+  pageCountLine,
+  progressBar,
+  progressText,
+  STATUS_ICON,
+  STATUS_WORD,
+} from '../render/common.js';
 import { ACTION, encodeItemChoice, type ItemVerb } from './actions.js';
 import {
   type ButtonElement,
@@ -49,11 +56,10 @@ export interface SlackPart {
 }
 
 export function renderSlackRun(view: RunView): SlackPart[] {
-  const active = view.summary.status === 'active';
   return [
     { partId: view.summary.partId, page: 0, message: renderSummary(view.summary) },
     ...view.sections.flatMap((section) =>
-      renderSectionPages(section, view.summary.runId, active).map((message, page) => ({
+      renderSectionPages(section, view.summary.runId).map((message, page) => ({
         partId: section.partId,
         page,
         message,
@@ -182,13 +188,17 @@ function runButtons(runId: string): ButtonElement[] {
   ];
 }
 
-/** One message per page of a section; an empty section is one page that says so. */
-export function renderSectionPages(section: SectionView, runId: string, active: boolean): SlackMessage[] {
+/**
+ * One message per page of a section; an empty section is one page that says so. A section looks the same
+ * whether its run is active or ended, so ending a run edits the summary and none of the thread (a control
+ * clicked after the end is answered that the run has ended).
+ */
+export function renderSectionPages(section: SectionView, runId: string): SlackMessage[] {
   const pageCount = Math.max(1, Math.ceil(section.items.length / PAGE_ITEMS));
   const messages: SlackMessage[] = [];
   for (let page = 0; page < pageCount; page++) {
     const items = section.items.slice(page * PAGE_ITEMS, (page + 1) * PAGE_ITEMS);
-    messages.push(renderSectionPage(section, items, page, pageCount, runId, active));
+    messages.push(renderSectionPage(section, items, page, pageCount, runId));
   }
   return messages;
 }
@@ -199,15 +209,12 @@ function renderSectionPage(
   page: number,
   pageCount: number,
   runId: string,
-  active: boolean,
 ): SlackMessage {
   const title = sectionTitle(section);
-  const resolved = section.items.filter((item) => isResolved(item.status)).length;
   const box = section.boxed ? `${section.complete ? '☑️' : '🔲'} ` : '';
-  const pageNote = pageCount > 1 ? ` · part ${page + 1} of ${pageCount}` : '';
-  const heading = `${box}*${escapeWithin(title, 2 * TITLE_MAX)}*\n${resolved}/${section.items.length} resolved${pageNote}`;
+  const heading = `${box}*${escapeWithin(title, 2 * TITLE_MAX)}*\n${pageCountLine(items, page, pageCount)}`;
   const blocks: MessageBlock[] = [{ type: 'section', block_id: 'heading', text: mrkdwn(heading) }];
-  for (const item of items) blocks.push(renderItem(item, runId, active));
+  for (const item of items) blocks.push(renderItem(item, runId));
   if (items.length === 0) {
     blocks.push({ type: 'context', elements: [mrkdwn('No items in this section.')] });
   }
@@ -219,17 +226,15 @@ function sectionTitle(section: SectionView): string {
   return section.title ? `${section.phaseTitle} › ${section.title}` : section.phaseTitle;
 }
 
-function renderItem(item: ItemView, runId: string, active: boolean): SectionBlock {
+function renderItem(item: ItemView, runId: string): SectionBlock {
   const block: SectionBlock = {
     type: 'section',
     // Keys are unique within a checklist, so block ids are unique within a message.
     block_id: `item:${item.key}`.slice(0, SLACK_LIMITS.blockId),
     text: mrkdwn(itemLine(item)),
   };
-  if (active) {
-    const control = itemControl(item, runId);
-    if (control) block.accessory = control;
-  }
+  const control = itemControl(item, runId);
+  if (control) block.accessory = control;
   return block;
 }
 

@@ -233,7 +233,7 @@ describe('Slack rendering', () => {
     expect(allText).toContain('signed by @ana');
   });
 
-  it('shows a finished run without any control', () => {
+  it('shows a finished run with no control on its summary, and its sections as they were', () => {
     const checklist = checklistFrom('# D\n## P\n- [ ] One\n', 'd');
     const done = {
       ...everyItem(runOf(checklist), 'done'),
@@ -241,11 +241,14 @@ describe('Slack rendering', () => {
       endedAt: AT,
       endedBy: '@bo',
     };
-    const parts = renderSlackRun(viewRun(done));
-    const json = JSON.stringify(parts);
+    const [summary, ...sections] = renderSlackRun(viewRun(done));
+    const json = JSON.stringify(summary);
     expect(json).not.toContain('"accessory"');
     expect(json).not.toContain('"actions"');
     expect(json).toContain('Completed');
+    // Ending a run edits no section: each renders as it did while the run was active.
+    const active = renderSlackRun(viewRun({ ...done, status: 'active', endedAt: null, endedBy: null }));
+    expect(sections).toEqual(active.slice(1));
   });
 
   it('sends the help as a notice within the limits, its columns kept', () => {

@@ -81,17 +81,27 @@ describe('Slack over HTTP', () => {
     const input = demo.items.find((item) => item.kind === 'input');
     if (input) expect(itemLineOf(sectionWith(channel, input.ref), input.ref)).toContain('recorded *240');
 
-    await slack.workspace.press(USERS.ana, channelView(channel).summary, '✅ Complete');
+    const rewrites = (message: FakeMessage) => message.edits + message.replacements;
+    const before = channelView(channel);
+    const summaryRewrites = rewrites(before.summary);
+    const sectionRewrites = before.sections.map(rewrites);
+    await slack.workspace.press(USERS.ana, before.summary, '✅ Complete');
     await slack.adapter.idle();
 
     const after = channelView(channel);
+    // Ending the run rewrites the summary only: the thread already shows every item as it ended.
+    expect(rewrites(after.summary)).toBeGreaterThan(summaryRewrites);
+    expect(after.sections.slice(0, sectionRewrites.length).map(rewrites)).toEqual(sectionRewrites);
     const total = demo.items.length;
     expect(shownText(after.summary)).toContain(`*Completed* · ${total}/${total} resolved (100%)`);
     expect(shownText(after.summary)).toContain('Ended by @ana');
-    // A finished run has no controls left to click.
-    expect(
-      JSON.stringify([after.summary.blocks, ...after.sections.map((section) => section.blocks)]),
-    ).not.toMatch(/"type":"(button|overflow)"/);
+    // The summary has no controls left; an item's menu clicked now is answered that the run has ended.
+    expect(JSON.stringify(after.summary.blocks)).not.toMatch(/"type":"(button|overflow)"/);
+    const lastItem = demo.items.at(-1)?.ref as string;
+    await slack.workspace.choose(USERS.bo, sectionWith(channel, lastItem), lastItem, '↩️ Reopen');
+    await slack.adapter.idle();
+    expect(shownText(slack.fake.ephemeralsFor(USERS.bo.id).at(-1))).toMatch(/completed|ended/i);
+    expect(itemLineOf(sectionWith(channel, lastItem), lastItem)).not.toContain('⬜');
     // The report follows in the thread, for everyone.
     expect(shownText(after.sections.at(-1))).toContain('📋 Run report');
     const run = (await slack.runs.recentRuns('slack', channel, 1))[0];
@@ -100,7 +110,8 @@ describe('Slack over HTTP', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run_completed', actor: '@ana' });
     expect(new Set(events.map((event) => event.actor))).toEqual(new Set(['@ana', '@bo']));
     expect(slack.fake.refusals).toEqual([]);
-    expect(slack.fake.ephemerals.filter((ephemeral) => ephemeral.channel === channel)).toEqual([]);
+    // The only private answer in the whole run is the one to the click after it ended.
+    expect(slack.fake.ephemerals.filter((ephemeral) => ephemeral.channel === channel)).toHaveLength(1);
     expect(slack.problems).toEqual([]);
   });
 
