@@ -1,280 +1,108 @@
 import { echo } from '../runs/limits.js';
-import type { RunCommand, Severity } from '../runs/types.js';
+import {
+  type ArgValues,
+  type ChatCommand,
+  commandFrom,
+  HELP_TEXT,
+  usageError,
+  VERBS,
+  verbNamed,
+} from './commandSpec.js';
 
-/** What a `/deploy …` line asks for, the same on every platform. */
-export type ChatCommand =
-  | { kind: 'help'; topic: string | null }
-  | { kind: 'list' }
-  | { kind: 'status'; runId: string | null }
-  | { kind: 'start'; checklist: string; version: string | null; environment: string | null }
-  | { kind: 'run'; command: RunCommand; runId: string | null }
-  /** Run the automated checks of the whole run, one phase (`2`) or one item (`2.3`). */
-  | { kind: 'run-checks'; scope: string | null; runId: string | null }
-  /** The run's report again: the run named, else the active one, else the channel's latest. */
-  | { kind: 'report'; runId: string | null }
-  /** Recent runs here, with the median duration and the items most often skipped or failed. */
-  | { kind: 'history'; checklist: string | null; limit: number | null }
-  /** Who is on call now, per rotation and role. */
-  | { kind: 'oncall' }
-  | { kind: 'show'; ref: string; runId: string | null };
+/**
+ * The text grammar: a typed `/deploy …` line (Slack, the terminal) read into the arguments of a verb of
+ * the one command spec (commandSpec.ts), by position and `--flag`, and built there like Discord's typed
+ * options. Only the reading of words is here.
+ */
+
+export type { ChatCommand } from './commandSpec.js';
+export { HELP_TEXT, helpFor, mentionOf } from './commandSpec.js';
 
 export type ParsedLine = { ok: true; command: ChatCommand } | { ok: false; message: string };
 
-interface Usage {
-  syntax: string;
-  summary: string;
-}
-
-/** Every verb of `/deploy`: the text grammar's help and the Discord command's registration both read this. */
-export const USAGE: Record<string, Usage> = {
-  start: { syntax: 'start <checklist> [version] [--env <name>]', summary: 'start a run of a checklist here' },
-  status: { syntax: 'status', summary: 'show the run: progress per phase and every item' },
-  show: {
-    syntax: 'show <ref>',
-    summary: 'what an item asks (notes, check, section), or a phase (show 2): its window and items',
-  },
-  list: { syntax: 'list', summary: 'list the checklists you can start, and recent runs here' },
-  check: {
-    syntax: 'check <ref…> [--yes]',
-    summary: 'tick items off: 1.1 1.2, a range 2.1-2.4, or a whole phase 2 (it asks first)',
-  },
-  undo: { syntax: 'undo <ref>', summary: 'reopen an item that was done, skipped, failed or N/A' },
-  skip: { syntax: 'skip <ref> <reason>', summary: 'skip an item, saying why' },
-  fail: { syntax: 'fail <ref> <detail>', summary: 'mark an item failed, saying what failed' },
-  na: { syntax: 'na <ref>', summary: 'mark an item not applicable' },
-  set: { syntax: 'set <ref> <value>', summary: 'record a value: set 3.2 420, or set 3.1 p50=180 p95=450' },
-  decide: { syntax: 'decide <ref> <option>', summary: 'answer a decision: decide 4.5 keep' },
-  signoff: { syntax: 'signoff <ref>', summary: 'sign off an item as yourself (your role must match)' },
-  assign: { syntax: 'assign <role> <@person>', summary: 'give someone a role for this run' },
-  escalate: { syntax: 'escalate [P0|P1|P2|P3] <reason>', summary: 'page the on-call path now' },
-  ack: { syntax: 'ack', summary: 'acknowledge the open escalation: you own it, the paging stops' },
-  resolve: { syntax: 'resolve', summary: 'close the open escalation' },
-  oncall: { syntax: 'oncall', summary: 'who is on call now, per rotation and role' },
-  'run-checks': {
-    syntax: 'run-checks [<ref>|<phase>|all]',
-    summary: 'run the automated checks now and record their results',
-  },
-  note: { syntax: 'note [<ref>:] <text>', summary: 'add a note to the run (or to one item)' },
-  complete: { syntax: 'complete', summary: 'finish the run (every required item must be resolved)' },
-  abort: { syntax: 'abort <reason>', summary: 'stop the run without deploying' },
-  rollback: { syntax: 'rollback <reason>', summary: 'end the run as rolled back' },
-  report: { syntax: 'report [run-id]', summary: 'the run’s report: durations, failures, values, sign-offs' },
-  history: {
-    syntax: 'history [checklist] [--limit n]',
-    summary: 'recent runs here, the median duration, the items most often skipped or failed',
-  },
-  help: { syntax: 'help [command]', summary: 'this help' },
-};
-
-export const HELP_TEXT = [
-  'Usage: /deploy <command>',
-  ...Object.values(USAGE).map((usage) => `  ${usage.syntax.padEnd(44)} ${usage.summary}`),
-  'Items are named by the reference shown next to them (1.2, 3.4.1). Add --id <run> to act on a run',
-  'other than this channel’s active one. Quote text with spaces where it would be ambiguous: "like this".',
-].join('\n');
-
-/** Help for one command, or all of it. */
-export function helpFor(topic: string | null): string {
-  const usage = topic ? USAGE[topic] : undefined;
-  return usage ? `Usage: /deploy ${usage.syntax}\n  ${usage.summary}` : HELP_TEXT;
-}
-
 const PREFIX = /^\s*\/deploy(?:\s+|$)/i;
+
+/** Every `--flag` some verb takes; `id` names a run for every verb that acts on one. */
+const FLAGS = new Set(VERBS.flatMap((verb) => verb.args.flatMap((arg) => (arg.flag ? [arg.flag] : []))));
+/** A flag whose one choice is its value is a switch: `--yes` alone. */
+const SWITCHES = new Set(
+  VERBS.flatMap((verb) =>
+    verb.args.flatMap((arg) => (arg.flag && arg.choices?.length === 1 ? [arg.flag] : [])),
+  ),
+);
 
 /** `/deploy …` text → ChatCommand. Never throws: anything it cannot read gets a sentence and the help. */
 export function parseDeployCommand(text: string): ParsedLine {
-  const body = text.replace(PREFIX, '');
-  const tokenized = tokenize(body);
+  const tokenized = tokenize(text.replace(PREFIX, ''));
   if (!tokenized.ok) return tokenized;
-  const flags: { id: string | null; env: string | null; limit: string | null } = {
-    id: null,
-    env: null,
-    limit: null,
-  };
+  const flags = new Map<string, string>();
   const words: string[] = [];
-  let confirmed = false;
   const tokens = tokenized.tokens;
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index] as string;
-    if (token === '--yes' || token === '-y') {
-      confirmed = true;
+    if (token === '-y') {
+      flags.set('yes', 'yes');
       continue;
     }
-    const flag = /^--(id|env|limit)(?:=(.*))?$/.exec(token);
-    if (flag) {
-      const name = flag[1] as 'id' | 'env' | 'limit';
+    const flag = /^--([a-z][a-z-]*)(?:=(.*))?$/s.exec(token);
+    if (flag && FLAGS.has(flag[1] as string)) {
+      const name = flag[1] as string;
+      if (SWITCHES.has(name)) {
+        flags.set(name, name);
+        continue;
+      }
       const value = flag[2] ?? tokens[++index];
-      if (!value || value.startsWith('--')) return usageError(`--${name} needs a value.`, null);
-      flags[name] = value;
+      if (!value || value.startsWith('--')) return refused(`--${name} needs a value.`, null);
+      flags.set(name, value);
       continue;
     }
-    if (token.startsWith('--') && token.length > 2) return usageError(`unknown option ${echo(token)}.`, null);
+    if (token.startsWith('--') && token.length > 2) return refused(`unknown option ${echo(token)}.`, null);
     words.push(token);
   }
-  const [verbWord, ...args] = words;
-  const verb = verbWord?.toLowerCase();
-  if (!verb || verb === 'help') {
-    return { ok: true, command: { kind: 'help', topic: args[0]?.toLowerCase() ?? null } };
-  }
-  if (flags.env && verb !== 'start') return usageError('--env only goes with start.', verb);
-  if (flags.limit && verb !== 'history') return usageError('--limit only goes with history.', verb);
-  if (confirmed && !['check', 'done', 'tick'].includes(verb))
-    return usageError('--yes only goes with check, to tick a whole phase.', verb);
-  const runId = flags.id;
-  const run = (command: RunCommand): ParsedLine => ({ ok: true, command: { kind: 'run', command, runId } });
-  const rest = args.join(' ').trim();
+  const [verbWord, ...rest] = words;
+  if (verbWord === undefined) return { ok: true, command: { kind: 'help', topic: null } };
+  const verb = verbNamed(verbWord);
+  if (!verb) return refused(`unknown command “${echo(verbWord)}”.`, null);
 
-  switch (verb) {
-    case 'start': {
-      const [checklist, version, ...extra] = args;
-      if (!checklist) return usageError('name the checklist to start.', verb);
-      if (extra.length > 0) return usageError(`unexpected “${echo(extra.join(' '))}”.`, verb);
-      return {
-        ok: true,
-        command: { kind: 'start', checklist, version: version ?? null, environment: flags.env },
-      };
-    }
-    case 'status':
-      if (args.length > 0) return usageError(`unexpected “${echo(rest)}”.`, verb);
-      return { ok: true, command: { kind: 'status', runId } };
-    case 'list':
-      return { ok: true, command: { kind: 'list' } };
-    case 'show':
-    case 'details':
-    case 'info': {
-      if (args.length !== 1) return usageError('name one item, e.g. show 2.3.', 'show');
-      return { ok: true, command: { kind: 'show', ref: args[0] as string, runId } };
-    }
-    case 'check':
-    case 'done':
-    case 'tick':
-      if (args.length === 0) return usageError('name at least one item.', 'check');
-      return run({
-        type: 'check',
-        refs: args.flatMap((arg) => arg.split(',')).filter(Boolean),
-        ...(confirmed ? { confirmed } : {}),
-      });
-    case 'undo':
-    case 'uncheck':
-    case 'reopen':
-      if (args.length !== 1) return usageError('name one item.', 'undo');
-      return run({ type: 'uncheck', ref: args[0] as string });
-    case 'skip':
-    case 'fail': {
-      const [ref, ...reason] = args;
-      if (!ref) return usageError('name the item.', verb);
-      if (reason.length === 0) {
-        return usageError(verb === 'skip' ? 'say why it is skipped.' : 'say what failed.', verb);
-      }
-      const text = reason.join(' ');
-      return run(verb === 'skip' ? { type: 'skip', ref, reason: text } : { type: 'fail', ref, detail: text });
-    }
-    case 'na':
-    case 'n/a':
-      if (args.length !== 1) return usageError('name one item.', 'na');
-      return run({ type: 'na', ref: args[0] as string });
-    case 'set':
-    case 'record': {
-      const [ref, ...value] = args;
-      if (!ref || value.length === 0) return usageError('name the item and the value.', 'set');
-      return run({ type: 'set', ref, value: value.join(' ') });
-    }
-    case 'decide':
-    case 'choose': {
-      const [ref, ...option] = args;
-      if (!ref || option.length === 0) return usageError('name the item and the option.', 'decide');
-      return run({ type: 'decide', ref, option: option.join(' ') });
-    }
-    case 'signoff':
-    case 'sign':
-    case 'sign-off':
-      if (args.length !== 1) return usageError('name one sign-off item.', 'signoff');
-      return run({ type: 'signoff', ref: args[0] as string });
-    case 'escalate':
-    case 'page':
-    case 'help-me': {
-      const [first, ...others] = args;
-      if (first && /^p\d+$/i.test(first) && !/^p[0-3]$/i.test(first))
-        return usageError(
-          `there is no severity ${echo(first.toUpperCase())}: use P0 (worst), P1, P2 or P3.`,
-          'escalate',
-        );
-      const severity = first && /^p[0-3]$/i.test(first) ? (first.toUpperCase() as Severity) : undefined;
-      const reason = (severity ? others : args).join(' ').trim();
-      if (!reason) return usageError('say what is wrong.', 'escalate');
-      return run(severity ? { type: 'escalate', reason, severity } : { type: 'escalate', reason });
-    }
-    case 'ack':
-    case 'acknowledge':
-      if (args.length > 0) return usageError(`unexpected “${echo(rest)}”.`, 'ack');
-      return run({ type: 'ack' });
-    case 'resolve':
-      if (args.length > 0) return usageError(`unexpected “${echo(rest)}”.`, 'resolve');
-      return run({ type: 'resolve' });
-    case 'oncall':
-    case 'on-call':
-      return { ok: true, command: { kind: 'oncall' } };
-    case 'run-checks':
-    case 'checks': {
-      if (args.length > 1) return usageError('name one item, one phase, or all.', 'run-checks');
-      const scope = args[0] && args[0].toLowerCase() !== 'all' ? args[0] : null;
-      return { ok: true, command: { kind: 'run-checks', scope, runId } };
-    }
-    case 'assign': {
-      const [role, person, ...extra] = args;
-      if (!role || !person || extra.length > 0) return usageError('name one role and one person.', 'assign');
-      const mention = mentionOf(person);
-      return run(
-        mention
-          ? { type: 'assign', role, person: mention.display, personId: mention.id }
-          : { type: 'assign', role, person },
-      );
-    }
-    case 'note': {
-      if (!rest) return usageError('write the note.', verb);
-      const onItem = /^(\d+(?:\.\d+)+):\s*(.+)$/s.exec(rest);
-      return run(
-        onItem ? { type: 'note', ref: onItem[1], text: onItem[2] as string } : { type: 'note', text: rest },
-      );
-    }
-    case 'complete':
-    case 'finish':
-      if (args.length > 0) return usageError(`unexpected “${echo(rest)}”.`, 'complete');
-      return run({ type: 'complete' });
-    case 'abort':
-    case 'rollback':
-      if (!rest) return usageError('say why.', verb);
-      return run({ type: verb, reason: rest });
-    case 'report': {
-      if (args.length > 1 || (args.length === 1 && runId)) return usageError('name at most one run.', verb);
-      return { ok: true, command: { kind: 'report', runId: args[0] ?? runId } };
-    }
-    case 'history': {
-      if (args.length > 1) return usageError(`unexpected “${echo(args.slice(1).join(' '))}”.`, verb);
-      const limit = flags.limit === null ? null : Number(flags.limit);
-      if (limit !== null && !(Number.isInteger(limit) && limit >= 1 && limit <= 50))
-        return usageError('--limit takes a whole number from 1 to 50.', verb);
-      return { ok: true, command: { kind: 'history', checklist: args[0] ?? null, limit } };
-    }
-    default:
-      return usageError(`unknown command “${echo(verbWord ?? '')}”.`, null);
+  const values: ArgValues = {};
+  for (const [name, value] of flags) {
+    const arg = verb.args.find((candidate) => candidate.flag === name);
+    if (!arg) return refused(elsewhere(name), verb);
+    values[arg.name] = value;
   }
+  const left = [...rest];
+  for (const arg of verb.args) {
+    if ((arg.flag && !arg.positional) || left.length === 0) continue;
+    const next = left[0] as string;
+    if (arg.leading) {
+      const found = arg.leading(next);
+      if (!found) continue;
+      values[arg.name] = found.value;
+      if (found.rest) left[0] = found.rest;
+      else left.shift();
+      continue;
+    }
+    if (values[arg.name] !== undefined) break;
+    values[arg.name] = arg.type === 'refs' || arg.type === 'text' ? left.splice(0).join(' ') : left.shift();
+  }
+  if (left.length > 0) return refused(verb.extra ?? `unexpected “${echo(left.join(' '))}”.`, verb);
+  const command = commandFrom(verb, values);
+  return typeof command === 'string' ? { ok: false, message: command } : { ok: true, command };
 }
 
-/**
- * A platform mention: Slack's escaped `<@U123|bo>` / `<@U123>`, Discord's `<@123>` / `<@!123>`. The id is
- * who is meant; the name after `|` is only how they are shown.
- */
-export function mentionOf(word: string): { id: string; display: string } | null {
-  const match = /^<@!?([A-Za-z0-9]{1,40})(?:\|([^<>]{1,80}))?>$/.exec(word);
-  if (!match) return null;
-  const id = match[1] as string;
-  const name = match[2]?.trim();
-  return { id, display: name ? `@${name.replace(/^@/, '')}` : `@${id}` };
+/** `--env only goes with start.`; "the commands that act on a run" for a flag most verbs take. */
+function elsewhere(flag: string): string {
+  const takers = VERBS.flatMap((verb) =>
+    verb.args.filter((arg) => arg.flag === flag).map((arg) => ({ verb, arg })),
+  );
+  const said = takers.find(({ arg }) => arg.elsewhere)?.arg.elsewhere;
+  if (said) return said;
+  const names = takers.map(({ verb }) => verb.name);
+  return `--${flag} only goes with ${names.length <= 3 ? names.join(' or ') : 'the commands that act on a run'}.`;
 }
 
-function usageError(problem: string, verb: string | null): ParsedLine {
-  return { ok: false, message: `${problem}\n${helpFor(verb)}` };
+function refused(problem: string, verb: Parameters<typeof usageError>[1]): ParsedLine {
+  return { ok: false, message: usageError(problem, verb) };
 }
 
 /**

@@ -482,7 +482,14 @@ describe('parseDeployCommand: bounded and linear', () => {
             expect(parsed.ok).toBe(false);
             return;
           }
-          if (expected.length === 0) return; // skip without a reason: a usage error either way
+          if (expected.join(' ').trim() === '') {
+            // No reason, or only an empty quote: a skip still has to say why.
+            expect(parsed).toMatchObject({
+              ok: false,
+              message: expect.stringContaining('say why it is skipped.'),
+            });
+            return;
+          }
           expect(parsed).toMatchObject({
             ok: true,
             command: { command: { reason: expected.join(' ') } },
@@ -517,15 +524,53 @@ describe('parseDeployCommand: bounded and linear', () => {
 
 describe('one command spec for the help and the Discord registration', () => {
   it('registers every verb of the help as a subcommand described by the same sentence, and no other', async () => {
-    const { USAGE } = await import('../../src/chat/commands.js');
+    const { VERBS } = await import('../../src/chat/commandSpec.js');
     const { deployCommandDefinition } = await import('../../src/chat/discord/slashCommand.js');
     const byName = (a: string[], b: string[]) => (a[0] as string).localeCompare(b[0] as string);
     const registered = deployCommandDefinition().options.map((option) => [option.name, option.description]);
     expect(registered.sort(byName)).toEqual(
-      Object.entries(USAGE)
-        .map(([verb, usage]) => [verb, usage.summary.slice(0, 100)])
-        .sort(byName),
+      VERBS.map((verb) => [verb.name, verb.summary.slice(0, 100)]).sort(byName),
     );
-    for (const usage of Object.values(USAGE)) expect(HELP_TEXT).toContain(usage.summary);
+    for (const verb of VERBS) expect(HELP_TEXT).toContain(verb.summary);
+  });
+});
+
+describe('one command spec: a typed line and Discord’s typed options build the same command', () => {
+  const viaDiscord = async (subcommand: string, values: Record<string, string | number>) => {
+    const { subcommandToCommand } = await import('../../src/chat/discord/slashCommand.js');
+    return subcommandToCommand(subcommand, values);
+  };
+  const viaText = (line: string): ChatCommand | string => {
+    const result = parseDeployCommand(line);
+    return result.ok ? result.command : result.message;
+  };
+
+  it.each([
+    ['start web "v1 rc" --env "prod eu"', 'start', { checklist: 'web', version: 'v1 rc', env: 'prod eu' }],
+    ['skip 1.2 "covered --id otherRun1"', 'skip', { item: '1.2', reason: 'covered --id otherRun1' }],
+    ['fail 2.1 "the 6\\" pipe"', 'fail', { item: '2.1', reason: 'the 6" pipe' }],
+    ['escalate P0 site is down', 'escalate', { reason: 'site is down', severity: 'P0' }],
+    ['note 1.2: backup taken', 'note', { text: 'backup taken', item: '1.2' }],
+    ['check 2 --yes --id k7', 'check', { item: '2', confirm: 'yes', run: 'k7' }],
+    ['history web --limit 5', 'history', { checklist: 'web', limit: 5 }],
+    ['assign lead <@U1|bo>', 'assign', { role: 'lead', person: '<@U1|bo>' }],
+    ['report k7', 'report', { run: 'k7' }],
+    ['run-checks all', 'run-checks', { scope: 'all' }],
+  ])('%s', async (line, subcommand, values) => {
+    const typed = viaText(line);
+    expect(typeof typed).not.toBe('string');
+    expect(await viaDiscord(subcommand, values)).toEqual(typed);
+  });
+
+  it.each([
+    ['history --limit 0', 'history', { limit: 0 }, '--limit takes a whole number from 1 to 50.'],
+    ['skip 1.2', 'skip', { item: '1.2' }, 'say why it is skipped.'],
+    ['escalate P7 down', 'escalate', { reason: 'down', severity: 'P7' }, 'there is no severity P7'],
+    ['set 3.1', 'set', { item: '3.1' }, 'name the item and the value.'],
+  ])('refuses %s with the same sentence and usage on both', async (line, subcommand, values, sentence) => {
+    const typed = viaText(line);
+    expect(typed).toContain(sentence);
+    expect(typed).toContain(`Usage: /deploy ${subcommand}`);
+    expect(await viaDiscord(subcommand, values)).toBe(typed);
   });
 });

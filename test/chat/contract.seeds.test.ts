@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildLibrary } from '../../src/checklist/library.js';
 import type { Checklist } from '../../src/checklist/types.js';
 import {
