@@ -15,9 +15,8 @@ import { sinceReceipt } from '../../requestContext.js';
 import type { RunCommand, RunState, Severity } from '../../runs/types.js';
 import { viewRun } from '../../runs/view.js';
 import type { ChatCommand } from '../commands.js';
-import { failureNotice } from '../failure.js';
 import { type ChatContext, type ChatDeps, handleCommand, handleParsed, type Reply } from '../handle.js';
-import { renderSummaryText } from '../render/text.js';
+import { guarded as guardedWork, presentReply, typedConfirmation } from '../present.js';
 import type { RunPublisher } from '../runPublisher.js';
 import type { DiscordApi } from './api.js';
 import { suggest } from './autocomplete.js';
@@ -152,7 +151,8 @@ async function onSlashCommand(env: InteractionEnv, interaction: ChatInputCommand
       env.detach(() =>
         guarded(env, interaction, async () => {
           const said = await present(env, interaction, reply);
-          if (!said) await tell(interaction, doneNotice(reply, describeSubcommand(subcommand, values)));
+          if (!said)
+            await tell(interaction, typedConfirmation(reply, describeSubcommand(subcommand, values)));
         }),
       );
     });
@@ -170,12 +170,6 @@ function optionValues(interaction: ChatInputCommandInteraction): OptionValues {
       values[option.name] = option.value;
   }
   return values;
-}
-
-function doneNotice(reply: Reply, text: string): string {
-  if (reply.run && reply.showAll) return `Run ${reply.run.id} is in this channel.`;
-  if (!reply.run) return `Nothing changed: that was done already.`;
-  return `Done: ${clip(text, 300)}`;
 }
 
 async function onButton(env: InteractionEnv, interaction: ButtonInteraction): Promise<void> {
@@ -352,45 +346,22 @@ async function act(
   });
 }
 
-/**
- * Shows a reply: the notice to its one reader, the run's change in the run's messages, the report of a
- * run that ended in its channel. True when something was said to the person.
- */
-async function present(
-  env: InteractionEnv,
-  interaction: RepliableInteraction,
-  reply: Reply,
-): Promise<boolean> {
-  let said = false;
-  if (reply.notice) {
-    await tell(interaction, reply.notice);
-    said = true;
-  }
-  const run = reply.run;
-  if (!run) return said;
-  if (run.platform !== DISCORD_PLATFORM) {
-    if (reply.showAll) await tell(interaction, statusNotice(run, 'It runs outside Discord.'));
-    return reply.showAll || said;
-  }
-  await showClickNow(env, interaction, run);
-  const result = await env.publisher.publish(run);
-  if (result.problem) {
-    env.logger.warn({ err: result.problem, run: run.id }, 'could not post the run');
-    await tell(
-      interaction,
-      `Run ${run.id} is recorded, but not all of its messages could be posted here (does Shipcheck have Send Messages and Create Public Threads in this channel?). /deploy status tries again.`,
-    );
-    return true;
-  }
-  if (reply.showAll && result.posted === 0) {
-    await tell(
-      interaction,
-      statusNotice(run, 'Its messages are in this channel; the sections are in the thread.'),
-    );
-    said = true;
-  }
-  if (reply.report) await postReport(env, run, reply.report);
-  return said;
+/** Shows a reply (chat/present.ts) with Discord's ways of saying and showing; true when something was said. */
+function present(env: InteractionEnv, interaction: RepliableInteraction, reply: Reply): Promise<boolean> {
+  return presentReply(
+    env.publisher,
+    env.logger,
+    {
+      platform: DISCORD_PLATFORM,
+      platformName: 'Discord',
+      tell: (text) => tell(interaction, text),
+      showClick: (run) => showClickNow(env, interaction, run),
+      cannotPost: (_problem, run) =>
+        `Run ${run.id} is recorded, but not all of its messages could be posted here (does Shipcheck have Send Messages and Create Public Threads in this channel?). /deploy status tries again.`,
+      postReport: (run, report) => postReport(env, run, report),
+    },
+    reply,
+  );
 }
 
 /**
@@ -406,15 +377,13 @@ async function showClickNow(
   if (!interaction.isMessageComponent() || !interaction.deferred) return;
   const clicked = interaction.message;
   if (!clicked || clicked.flags.has(MessageFlags.Ephemeral)) return;
-  await env.publisher
-    .showNow(run, clicked.id, async (message) => {
-      await interaction.editReply({
-        content: message.content,
-        components: message.components as never,
-        allowedMentions: NO_MENTIONS,
-      });
-    })
-    .catch((error) => env.logger.warn({ err: error, run: run.id }, 'could not show the click at once'));
+  await env.publisher.showNow(run, clicked.id, async (message) => {
+    await interaction.editReply({
+      content: message.content,
+      components: message.components as never,
+      allowedMentions: NO_MENTIONS,
+    });
+  });
 }
 
 /** Under the run's summary, in its thread, as on Slack; in the channel when the run has no summary. */
@@ -424,10 +393,6 @@ async function postReport(env: InteractionEnv, run: RunState, report: string): P
     const posted = await env.publisher.postInThread(run, message);
     if (!posted) await env.api.postMessage(run.channelId, message);
   }
-}
-
-function statusNotice(run: RunState, where: string): string {
-  return `Run ${run.id}. ${where}\n${renderSummaryText(viewRun(run).summary)}`;
 }
 
 /** Deferred ephemeral replies already filled in: what follows goes as follow-ups. */
@@ -474,18 +439,10 @@ async function answered(env: InteractionEnv, answer: () => Promise<unknown>): Pr
   }
 }
 
-/** Runs `work`; if it throws, logs it and tells the person, rather than leaving them with silence. */
-async function guarded(
+function guarded(
   env: InteractionEnv,
   interaction: RepliableInteraction,
   work: () => Promise<void>,
 ): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    env.logger.error({ err: error }, 'discord interaction failed');
-    await tell(interaction, failureNotice(error)).catch((tellError: unknown) => {
-      env.logger.error({ err: tellError }, 'could not tell the user either');
-    });
-  }
+  return guardedWork(env.logger, (text) => tell(interaction, text), work);
 }

@@ -9,11 +9,9 @@ import type {
 } from '@slack/bolt';
 import type { Logger } from '../../logger.js';
 import type { RunCommand, RunState } from '../../runs/types.js';
-import { viewRun } from '../../runs/view.js';
 import type { ChatCommand } from '../commands.js';
-import { failureNotice } from '../failure.js';
 import { type ChatContext, type ChatDeps, handleCommand, handleDeployText, type Reply } from '../handle.js';
-import { renderSummaryText } from '../render/text.js';
+import { cannotPostGeneric, guarded as guardedWork, presentReply, typedConfirmation } from '../present.js';
 import type { RunPublisher } from '../runPublisher.js';
 import {
   ACTION,
@@ -241,8 +239,14 @@ async function onSlashCommand(env: InteractionEnv, args: SlackCommandMiddlewareA
     idempotencyKey: `slack:cmd:${command.trigger_id}`,
   };
   await guarded(env, audience, async () => {
-    const reply = await handleDeployText(env.deps, context, `/deploy ${command.text ?? ''}`);
-    env.detach(() => guarded(env, audience, () => present(env, reply, audience)));
+    const typed = `/deploy ${command.text ?? ''}`.trim();
+    const reply = await handleDeployText(env.deps, context, typed);
+    env.detach(() =>
+      guarded(env, audience, async () => {
+        if (!(await present(env, reply, audience)))
+          await tell(env, audience, typedConfirmation(reply, typed));
+      }),
+    );
   });
 }
 
@@ -407,43 +411,32 @@ async function handleAndShow(
   };
   await guarded(env, audience, async () => {
     const reply = await handleCommand(env.deps, context, chat);
-    env.detach(() => guarded(env, audience, () => present(env, reply, audience)));
+    env.detach(() => guarded(env, audience, async () => void (await present(env, reply, audience))));
   });
 }
 
-/** Shows a reply: the notice to its one reader, the run's change in the run's own messages. */
-async function present(env: InteractionEnv, reply: Reply, audience: Audience): Promise<void> {
-  if (reply.notice) await tell(env, audience, reply.notice);
-  const run = reply.run;
-  if (!run) return;
-  if (run.platform !== SLACK_PLATFORM) {
-    if (reply.showAll) await tell(env, audience, statusNotice(run, 'It runs outside Slack.'));
-    return;
-  }
-  // The person who clicked sees the click in that message now; chat.update's queue serves the rest.
-  if (audience.clicked) {
-    const { messageTs, replace } = audience.clicked;
-    await env.publisher
-      .showNow(run, messageTs, replace)
-      .catch((error) => env.logger.warn({ err: error, run: run.id }, 'could not show the click at once'));
-  }
-  const result = await env.publisher.publish(run);
-  if (result.problem) {
-    env.logger.warn({ err: result.problem, run: run.id }, 'could not post the run');
-    await tell(env, audience, cannotPostNotice(result.problem, run));
-  } else if (reply.showAll && result.posted === 0) {
-    await tell(
-      env,
-      audience,
-      statusNotice(run, 'Its messages are in this channel; the sections are in the thread.'),
-    );
-  }
-  // A run that just ended gets its report under the summary, for everyone in the channel.
-  if (reply.report) await env.publisher.postInThread(run, renderReport(reply.report));
-}
-
-function statusNotice(run: RunState, where: string): string {
-  return `Run ${run.id}. ${where}\n${renderSummaryText(viewRun(run).summary)}`;
+/** Shows a reply (chat/present.ts) with Slack's ways of saying and showing. */
+async function present(env: InteractionEnv, reply: Reply, audience: Audience): Promise<boolean> {
+  const clicked = audience.clicked;
+  return presentReply(
+    env.publisher,
+    env.logger,
+    {
+      platform: SLACK_PLATFORM,
+      platformName: 'Slack',
+      tell: (text) => tell(env, audience, text),
+      // The person who clicked sees the click in that message now; chat.update's queue serves the rest.
+      ...(clicked
+        ? {
+            showClick: async (run, publisher) =>
+              void (await publisher.showNow(run, clicked.messageTs, clicked.replace)),
+          }
+        : {}),
+      cannotPost: cannotPostNotice,
+      postReport: async (run, report) => void (await env.publisher.postInThread(run, renderReport(report))),
+    },
+    reply,
+  );
 }
 
 function cannotPostNotice(problem: unknown, run: RunState): string {
@@ -451,7 +444,7 @@ function cannotPostNotice(problem: unknown, run: RunState): string {
   if (code === 'not_in_channel' || code === 'channel_not_found' || code === 'is_archived') {
     return `Run ${run.id} is recorded, but Shipcheck cannot post in this channel (${code}). Invite it with /invite @Shipcheck, then /deploy status shows the run here.`;
   }
-  return `Run ${run.id} is recorded, but not all of its messages could be posted. /deploy status tries again.`;
+  return cannotPostGeneric(run);
 }
 
 /** An ephemeral message to one person; through response_url when the app cannot post in the channel. */
@@ -480,16 +473,8 @@ async function openModal(
   await guarded(env, audience, () => env.api.openView(triggerId, modal));
 }
 
-/** Runs `work`; if it throws, logs it and tells the person, rather than leaving them with silence. */
-async function guarded(env: InteractionEnv, audience: Audience, work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    env.logger.error({ err: error }, 'slack interaction failed');
-    await tell(env, audience, failureNotice(error)).catch((tellError: unknown) => {
-      env.logger.error({ err: tellError }, 'could not tell the user either');
-    });
-  }
+function guarded(env: InteractionEnv, audience: Audience, work: () => Promise<void>): Promise<void> {
+  return guardedWork(env.logger, (text) => tell(env, audience, text), work);
 }
 
 /** The clicked message, when the click came from one, rewritten in place through the click's response_url. */

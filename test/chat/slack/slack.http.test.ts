@@ -110,8 +110,13 @@ describe('Slack over HTTP', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run_completed', actor: '@ana' });
     expect(new Set(events.map((event) => event.actor))).toEqual(new Set(['@ana', '@bo']));
     expect(slack.fake.refusals).toEqual([]);
-    // The only private answer in the whole run is the one to the click after it ended.
-    expect(slack.fake.ephemerals.filter((ephemeral) => ephemeral.channel === channel)).toHaveLength(1);
+    // The only private answers in the whole run: the start's "it is here" to the one who typed it, and
+    // the answer to the click after the run ended.
+    const privately = slack.fake.ephemerals.filter((ephemeral) => ephemeral.channel === channel);
+    expect(privately.map((ephemeral) => ephemeral.text)).toEqual([
+      `Run ${run?.id} is in this channel.`,
+      expect.stringContaining('cannot change now'),
+    ]);
     expect(slack.problems).toEqual([]);
   });
 
@@ -341,7 +346,10 @@ describe('roles', () => {
       expect(shownText(withRoles.fake.ephemeralsFor(USERS.bo.id).at(-1))).toContain(
         'only someone with the role engineering-lead may sign it',
       );
-      expect(withRoles.fake.ephemeralsFor(USERS.ana.id)).toEqual([]);
+      // Ana was told only that her run is here, when she started it.
+      expect(withRoles.fake.ephemeralsFor(USERS.ana.id).map((ephemeral) => ephemeral.text)).toEqual([
+        expect.stringMatching(/^Run \w+ is in this channel\.$/),
+      ]);
       expect(section().edits).toBe(edits);
       await withRoles.workspace.choose(USERS.ana, section(), signoff.ref, '✍️ Sign off');
       await withRoles.adapter.idle();
