@@ -42,6 +42,7 @@ const BENCHES: Bench[] = [
   { name: 'interaction', file: 'bench/interaction.ts', output: { file: 'interaction' }, timeoutSeconds: 300 },
   { name: 'timers', file: 'bench/timers.ts', output: { file: 'timers' }, timeoutSeconds: 300 },
   { name: 'paging', file: 'bench/paging.ts', output: 'stdout', timeoutSeconds: 120 },
+  { name: 'crash', file: 'bench/crash.ts', output: 'stdout', timeoutSeconds: 180 },
 ];
 
 function build(): void {

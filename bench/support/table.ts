@@ -252,6 +252,23 @@ function commandPathSection(figures: Figures): Section | null {
   };
 }
 
+function crashSection(figures: Figures): Section | null {
+  const crash = figures.crash as Figures | undefined;
+  if (!crash) return null;
+  return {
+    title: `kill -9 mid-burst: ${show(crash.sent)} clicks sent over ${show(crash.runs)} runs, ${show(crash.inFlight)} in flight, SIGKILL after ${show(crash.killAfter)} answers`,
+    rows: [
+      {
+        figure: 'answered as accepted / stored after restart',
+        value: `${show(crash.answered)} / ${show(crash.stored)}`,
+      },
+      { figure: 'answered but lost', value: show(crash.answeredButLost), target: '0' },
+      { figure: 'items applied twice', value: show(crash.appliedTwice), target: '0' },
+      { figure: 'restart → taking requests', value: `${show(crash.restartMs)} ms` },
+    ],
+  };
+}
+
 export function printTable(figures: Figures): void {
   const sections = [
     interactionSection(figures),
@@ -262,6 +279,7 @@ export function printTable(figures: Figures): void {
     startupSection(figures),
     commandsSection(figures),
     commandPathSection(figures),
+    crashSection(figures),
   ].filter((section): section is Section => section !== null);
   const rows = sections.flatMap((section) => section.rows);
   const figureWidth = Math.max(...rows.map((row) => row.figure.length));
