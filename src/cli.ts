@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerDeployCommand } from './chat/discord/register.js';
 import { maskText } from './checks/mask.js';
 import { loadConfig } from './config.js';
+import { corpusRows, renderCorpusTable } from './corpusTable.js';
 import { openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { isUserError, UserError } from './errors.js';
@@ -78,6 +79,23 @@ program
       process.stdout.write(`${errors} error${errors === 1 ? '' : 's'}\n`);
       process.exitCode = 1;
     }
+  });
+
+program
+  .command('corpus')
+  .description(
+    'measure a folder of checklists: per file, items, kinds, pre-ticked, optional, errors, warnings',
+  )
+  .argument('<dir>', 'a folder of Markdown checklists')
+  .option('--json', 'one JSON object per file instead of the table')
+  .action(async (dir: string, options: { json?: boolean }) => {
+    const rows = corpusRows(await lintPaths([dir]));
+    if (rows.length === 0) throw new UserError('bad_command', `no Markdown checklists in ${dir}`);
+    process.stdout.write(
+      options.json
+        ? `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`
+        : `${renderCorpusTable(rows)}\n`,
+    );
   });
 
 program

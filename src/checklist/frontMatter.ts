@@ -179,12 +179,78 @@ export interface SplitSource {
   /** File line of each front matter key path (`checks.health.url`), for errors that point at it. */
   keyLines: Record<string, number>;
   problems: FrontMatterProblem[];
+  /** What was read but not kept, said as warnings: the keys of a GitHub issue template. */
+  notes: FrontMatterProblem[];
+}
+
+/**
+ * Keys other tools put in a Markdown file's front matter, which a checklist kept in a repository often
+ * carries: a GitHub issue template's (`.github/ISSUE_TEMPLATE/*.md`: `name` is the template's name, the
+ * rest say who gets the issue) and a static site's (Jekyll, Hugo, MkDocs). They mean nothing to a run:
+ * dropped with a note, where a key of the checklist's own that is misspelt stays an error.
+ */
+const FOREIGN_KEYS: ReadonlyMap<string, string> = new Map([
+  ...['name', 'about', 'labels', 'assignees', 'projects', 'type'].map(
+    (key) => [key, 'a GitHub issue template’s'] as const,
+  ),
+  ...[
+    'layout',
+    'category',
+    'categories',
+    'tags',
+    'permalink',
+    'date',
+    'author',
+    'authors',
+    'published',
+    'excerpt',
+    'sidebar',
+    'nav_order',
+    'parent',
+    'weight',
+    'draft',
+    'slug',
+    'summary',
+    'redirect_from',
+    'toc',
+    'lang',
+  ].map((key) => [key, 'a site generator’s'] as const),
+]);
+
+/**
+ * The front matter without the keys of other tools, and the note saying what was dropped. An issue
+ * template's `name` is the title when the title is missing or empty (GitHub's `title: ''`).
+ */
+function withoutForeignKeys(
+  raw: Record<string, unknown>,
+  keyLines: Record<string, number>,
+): { raw: Record<string, unknown>; notes: FrontMatterProblem[] } {
+  const dropped = Object.keys(raw).filter((key) => FOREIGN_KEYS.has(key));
+  if (dropped.length === 0) return { raw, notes: [] };
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) if (!FOREIGN_KEYS.has(key)) kept[key] = value;
+  const emptyTitle = typeof kept.title === 'string' && kept.title.trim() === '';
+  if (emptyTitle) delete kept.title;
+  const named = typeof raw.name === 'string' && raw.name.trim() !== '' ? raw.name.trim() : null;
+  const titled = kept.title === undefined && named !== null;
+  if (titled) kept.title = named;
+  const whose = [...new Set(dropped.map((key) => FOREIGN_KEYS.get(key)))].join(' and ');
+  const keys = [...dropped, ...(emptyTitle ? ['title'] : [])].map((key) => `“${key}”`).join(', ');
+  return {
+    raw: kept,
+    notes: [
+      {
+        line: lineOfPath(keyLines, [dropped[0] as string]) ?? 2,
+        message: `front matter ${keys}: ${whose} keys, not used by a run${titled ? `; the title is its name, “${named}”` : ''}`,
+      },
+    ],
+  };
 }
 
 const FENCE = /^---[ \t]*\r?\n/;
 
 export function splitFrontMatter(source: string): SplitSource {
-  const empty = { frontMatter: {}, body: source, bodyLineOffset: 0, keyLines: {}, problems: [] };
+  const empty = { frontMatter: {}, body: source, bodyLineOffset: 0, keyLines: {}, problems: [], notes: [] };
   if (!FENCE.test(source)) return empty;
   const afterOpening = source.replace(FENCE, '');
   const match = /^(?:---|\.\.\.)[ \t]*$/m.exec(afterOpening);
@@ -209,12 +275,22 @@ export function splitFrontMatter(source: string): SplitSource {
     problems.push({ line, message: `front matter is not valid YAML: ${said}` });
   }
   const keyLines = keyLinesOf(document.contents, lineCounter, openingLines);
-  if (problems.length > 0) return { ...empty, body, bodyLineOffset, keyLines, problems };
+  const lenient = problems.length > 0 ? readForeignLines(yamlText, openingLines) : null;
+  if (problems.length > 0 && !lenient) return { ...empty, body, bodyLineOffset, keyLines, problems };
+  // Another tool's front matter that is not valid YAML (an issue template's `title: [Hub] {{ NAME }}`,
+  // which GitHub reads as text) is read line by line as `key: text`: said as a warning, not refused.
+  // The first of the parser's complaints says where; the rest follow from it.
+  const lenientNotes = lenient
+    ? problems
+        .splice(0)
+        .slice(0, 1)
+        .map((problem) => ({ ...problem, message: `${problem.message}; read as plain “key: text” lines` }))
+    : [];
 
   keepReferencesAsWritten(document);
   let raw: unknown;
   try {
-    raw = document.toJS() ?? {};
+    raw = lenient?.raw ?? document.toJS() ?? {};
   } catch (error) {
     // An alias to nothing (`title: *oops`) only fails here.
     const said = error instanceof Error ? error.message : String(error);
@@ -234,7 +310,12 @@ export function splitFrontMatter(source: string): SplitSource {
       problems: [{ line: 2, message: 'front matter must be a mapping of keys (title: …)' }],
     };
   }
-  const parsed = frontMatterSchema.safeParse(raw);
+  const foreign = withoutForeignKeys(
+    raw as Record<string, unknown>,
+    lenient ? { ...keyLines, ...lenient.keyLines } : keyLines,
+  );
+  const notes = [...lenientNotes, ...foreign.notes];
+  const parsed = frontMatterSchema.safeParse(foreign.raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.map(String);
@@ -245,9 +326,34 @@ export function splitFrontMatter(source: string): SplitSource {
         message: `front matter ${where.join('.') || 'value'}: ${describeIssue(issue)}`,
       });
     }
-    return { frontMatter: {}, body, bodyLineOffset, keyLines, problems };
+    return { frontMatter: {}, body, bodyLineOffset, keyLines, problems, notes };
   }
-  return { frontMatter: parsed.data, body, bodyLineOffset, keyLines, problems };
+  return { frontMatter: parsed.data, body, bodyLineOffset, keyLines, problems, notes };
+}
+
+/**
+ * Front matter of plain `key: value` lines whose keys all belong to other tools (or are `title`), each
+ * value read as YAML where it is valid on its own and as its text where not; null for anything else.
+ */
+function readForeignLines(
+  yamlText: string,
+  openingLines: number,
+): { raw: Record<string, unknown>; keyLines: Record<string, number> } | null {
+  const raw: Record<string, unknown> = {};
+  const keyLines: Record<string, number> = {};
+  const lines = yamlText.split(/\r?\n/);
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const pair = /^([A-Za-z_][\w-]*):(?:[ \t]+(.*))?$/.exec(line);
+    if (!pair) return null;
+    const key = pair[1] as string;
+    if (key !== 'title' && !FOREIGN_KEYS.has(key)) return null;
+    const text = (pair[2] ?? '').trim();
+    const alone = parseDocument(text);
+    raw[key] = alone.errors.length === 0 ? alone.toJS() : text;
+    keyLines[key] = index + 1 + openingLines;
+  }
+  return Object.keys(raw).length > 0 ? { raw, keyLines } : null;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

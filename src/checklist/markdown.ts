@@ -26,7 +26,11 @@ export interface ListEntry {
 
 const markdown = new MarkdownIt('commonmark', { html: true }).enable(['table', 'strikethrough']);
 
-const TASK_MARKER = /^\[([ xX])\][ \t]+/;
+/**
+ * A task box: `[ ]`, `[x]`, `[X]`, also as people type them by hand (`[ x ]`, `[  ]`), and a box with
+ * nothing after it on its line (its text is the next block).
+ */
+const TASK_MARKER = /^\[ ?([ xX]) ?\](?:[ \t]+|\r?\n|$)/;
 
 export function parseBlocks(source: string): Block[] {
   const tokens = markdown.parse(source, {});

@@ -89,6 +89,8 @@ interface FoundItem {
   codeBlocks: string[];
   /** A paragraph right above the list, e.g. "If ANY of these occur, initiate rollback:". */
   leadIn: string | null;
+  /** Written `[x]`: the author ticked it in the file. */
+  preTicked: boolean;
 }
 
 interface FoundNote {
@@ -126,7 +128,10 @@ export function parseChecklist(source: string, options: ParseOptions): Checklist
 /** Like parseChecklist, but returns every problem (warnings too) instead of throwing. Never throws. */
 export function readChecklist(source: string, options: ParseOptions): ReadResult {
   const split = splitFrontMatter(repairMojibake(source));
-  const problems: ChecklistProblem[] = split.problems.map((problem) => ({ ...problem, severity: 'error' }));
+  const problems: ChecklistProblem[] = [
+    ...split.problems.map((problem) => ({ ...problem, severity: 'error' as const })),
+    ...split.notes.map((note) => ({ ...note, severity: 'warning' as const })),
+  ];
   const blocks = parseBlocks(split.body);
   const offset = split.bodyLineOffset;
 
@@ -260,6 +265,7 @@ function collectEntries(entries: ListEntry[], ordered: boolean, context: Collect
       details: [],
       codeBlocks,
       leadIn: context.leadIn,
+      preTicked: entry.checked === true,
     };
     context.items.push(item);
     for (const nested of nestedLists) {
@@ -385,6 +391,8 @@ function assemble(
           }
         : {}),
       details: entry.details,
+      // Only a step to tick can start done: a value, a decision or a signature needs a person.
+      ...(entry.preTicked && classification.kind === 'task' ? { preTicked: true as const } : {}),
     };
     if (classification.kind === 'input') item.input = classification.input;
     if (classification.kind === 'decision') item.decision = classification.decision;

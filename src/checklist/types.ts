@@ -136,6 +136,11 @@ export interface ChecklistItem {
    * back, `required` says whether the run waits for it before it ends as rolled back.
    */
   rollbackStep?: { required: boolean };
+  /**
+   * Ticked in the file (`- [x] …`): a run starts with it done, attributed to the checklist rather than to
+   * a person, and says so. Only steps to tick (a check too); a pre-ticked value, decision or sign-off starts open.
+   */
+  preTicked?: true;
 }
 
 export interface ChecklistSection {

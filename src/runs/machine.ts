@@ -1,4 +1,4 @@
-import type { ChecklistItem } from '../checklist/types.js';
+import type { Checklist, ChecklistItem } from '../checklist/types.js';
 import type { ErrorCode } from '../errors.js';
 import { formatMoment } from '../time/moment.js';
 import {
@@ -741,11 +741,16 @@ function recordedValue(event: RunEvent, actor: string): string | null {
   return null;
 }
 
-/** The state of a run that was just started: every item open, revision 1. */
+/** Who ticked an item the author ticked in the file (`- [x]`): the checklist, not a person. */
+export const CHECKLIST_ACTOR = 'the checklist';
+
+/** The state of a run that was just started: every item open but those ticked in the file, revision 1. */
 export function initialState(command: StartCommand, actor: string, at: Date): RunState {
   const items: Record<string, ItemState> = {};
   for (const item of command.checklist.items) {
-    items[item.key] = { status: 'open', reason: null, value: null, actor: null, at: null };
+    items[item.key] = item.preTicked
+      ? { status: 'done', reason: null, value: null, actor: CHECKLIST_ACTOR, at }
+      : { status: 'open', reason: null, value: null, actor: null, at: null };
   }
   return {
     id: command.runId,
@@ -815,6 +820,13 @@ function itemIndex(state: RunState): Map<string, ChecklistItem> {
     indexCache.set(state.checklist, index);
   }
   return index;
+}
+
+/** The audit's record of the items a run starts with done because the file ticked them. */
+export function preTickedEvents(checklist: Checklist): RunEvent[] {
+  return checklist.items.flatMap((item) =>
+    item.preTicked ? [{ type: 'item_checked' as const, key: item.key, auto: true }] : [],
+  );
 }
 
 function startedEvent(command: StartCommand): RunEvent {

@@ -4,7 +4,7 @@ import type { ErrorCode } from '../errors.js';
 import { type ScheduleOptions, timersFor } from '../escalation/schedule.js';
 import { type CommandWrite, writeCommand } from './commandWrite.js';
 import { newRunId } from './ids.js';
-import { applyEvents, decide, initialState } from './machine.js';
+import { applyEvents, CHECKLIST_ACTOR, decide, initialState, preTickedEvents } from './machine.js';
 import { type RunSnapshot, readRun } from './runRead.js';
 import { RunStateCache } from './stateCache.js';
 import * as store from './store.js';
@@ -88,6 +88,9 @@ export class RunService {
           at: now,
         });
         await store.appendEvents(tx, state.id, commandId, actor, decision.events, now, actorId);
+        const preTicked = preTickedEvents(command.checklist);
+        if (preTicked.length > 0)
+          await store.appendEvents(tx, state.id, commandId, CHECKLIST_ACTOR, preTicked, now, null);
         await store.insertTimers(tx, timersFor(state, decision.events, now, this.#schedule), now);
       });
     } catch (error) {

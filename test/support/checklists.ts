@@ -6,6 +6,9 @@ import type { Checklist } from '../../src/checklist/types.js';
 /** The five checklists our users run, beside the repository (CI has them; a lone clone does not). */
 export const SEEDS_DIR = fileURLToPath(new URL('../../../shared/seeds/', import.meta.url));
 export const SEEDS_PRESENT = existsSync(SEEDS_DIR);
+/** Real public checklists with a hand count of their boxes, beside the repository: the importer's yardstick. */
+export const CORPUS_DIR = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+export const CORPUS_PRESENT = existsSync(`${CORPUS_DIR}README.md`);
 
 /** The checklists shipped in the repository's checklists/ folder: always there. */
 const TEMPLATES_DIR = fileURLToPath(new URL('../../checklists/', import.meta.url));

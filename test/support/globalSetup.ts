@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
-import { SEEDS_PRESENT } from './checklists.js';
+import { CORPUS_PRESENT, SEEDS_PRESENT } from './checklists.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,9 +17,13 @@ declare module 'vitest' {
  * So the embedded run prepares one template here and each test file opens a copy of it.
  */
 export default async function setup(project: TestProject) {
-  if (!SEEDS_PRESENT)
+  const missing = [
+    ...(SEEDS_PRESENT ? [] : ['../shared/seeds']),
+    ...(CORPUS_PRESENT ? [] : ['../shared/corpus']),
+  ];
+  if (missing.length > 0)
     console.warn(
-      `../shared/seeds not found beside the repository: the tests of the five seed checklists are skipped (CI runs them); the repository's own checklists cover the same features`,
+      `${missing.join(' and ')} not found beside the repository: the tests of the five seed checklists and of the import corpus are skipped (CI runs them); the repository's own checklists cover the same features`,
     );
   if (process.env.DATABASE_URL) {
     project.provide('pgliteTemplate', null);

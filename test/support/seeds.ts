@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { SEEDS_PRESENT } from './checklists.js';
+import { CORPUS_PRESENT, SEEDS_PRESENT } from './checklists.js';
 
 /**
  * Tests of the five seed checklists in ../shared/seeds run where the seeds are (as in CI) and are
@@ -8,3 +8,6 @@ import { SEEDS_PRESENT } from './checklists.js';
  */
 export const itWithSeeds = it.skipIf(!SEEDS_PRESENT);
 export const describeWithSeeds = describe.skipIf(!SEEDS_PRESENT);
+
+/** Tests that measure the importer against ../shared/corpus and its hand counts, where it is. */
+export const describeWithCorpus = describe.skipIf(!CORPUS_PRESENT);

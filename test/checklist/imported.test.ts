@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TERMINAL_CHANNEL, TERMINAL_PLATFORM } from '../../src/chat/terminal/terminal.js';
+import { buildLibrary } from '../../src/checklist/library.js';
+import { readChecklist } from '../../src/checklist/parse.js';
+import { RunService } from '../../src/runs/service.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { typeInTerminal } from '../support/terminal.js';
+
+/**
+ * Checklists as people keep them in their repositories, imported as their authors meant them: a GitHub
+ * issue template's front matter, boxes typed by hand, boxes the author already ticked.
+ */
+
+const ISSUE_TEMPLATE = `---
+name: Release checklist
+about: Everything to do for a release
+title: ''
+labels: release
+assignees: ''
+---
+
+## Before the release
+- [ ] Tag the release
+- [ x ] Changelog updated
+- [X] Version bumped
+- [  ] Announce the freeze
+- [ ]
+  Run the smoke tests
+`;
+
+const read = (source: string) => readChecklist(source, { name: 'release', file: 'release.md' });
+
+describe('a GitHub issue template', () => {
+  it('imports: its name is the title, the template keys are a warning with their line, not an error', () => {
+    const result = read(ISSUE_TEMPLATE);
+    expect(result.checklist?.title).toBe('Release checklist');
+    const errors = result.problems.filter((problem) => problem.severity === 'error');
+    expect(errors).toEqual([]);
+    expect(result.problems).toContainEqual({
+      line: 2,
+      severity: 'warning',
+      message:
+        'front matter “name”, “about”, “labels”, “assignees”, “title”: a GitHub issue template’s keys, not used by a run; the title is its name, “Release checklist”',
+    });
+  });
+
+  it('takes a non-empty title when the template has no name, and keeps keys of its own', () => {
+    const result = read('---\nabout: x\ntitle: Deploy v\ntimezone: Europe/Berlin\n---\n## A\n- [ ] one\n');
+    expect(result.checklist?.title).toBe('Deploy v');
+    expect(result.checklist?.timeZone).toBe('Europe/Berlin');
+  });
+
+  it('reads a template whose front matter is not valid YAML line by line, and a static site’s keys as notes', () => {
+    const broken = read(
+      '---\nname: "\\U0001F4E6 Decommission a Hub"\nabout: Remove a hub\ntitle: [Decommission Hub] {{ HUB NAME }}\nlabels: ""\n---\n## A\n- [ ] one\n',
+    );
+    expect(broken.checklist?.title).toBe('[Decommission Hub] {{ HUB NAME }}');
+    expect(broken.problems.map((problem) => problem.severity)).toEqual(['warning', 'warning']);
+    expect(broken.problems.map((problem) => problem.message)).toContainEqual(
+      expect.stringMatching(/not valid YAML.*read as plain “key: text” lines$/),
+    );
+    const site = read(
+      '---\ntitle: Incident response\nlayout: article\ncategory: ops\n---\n## A\n- [ ] one\n',
+    );
+    expect(site.checklist?.title).toBe('Incident response');
+    expect(site.problems).toEqual([
+      {
+        line: 3,
+        severity: 'warning',
+        message: 'front matter “layout”, “category”: a site generator’s keys, not used by a run',
+      },
+    ]);
+  });
+
+  it('is still an error to write an unknown key in a checklist’s own front matter', () => {
+    const result = read('---\ntitle: Deploy\ntimezon: UTC\n---\n## A\n- [ ] one\n');
+    expect(result.problems.filter((problem) => problem.severity === 'error').map((p) => p.message)).toEqual([
+      expect.stringContaining('unknown key “timezon”'),
+    ]);
+  });
+});
+
+describe('boxes as people type them', () => {
+  it('reads [ x ], [X], [  ] and a box whose text is on the next line, each as one item', () => {
+    const items = read(ISSUE_TEMPLATE).checklist?.items ?? [];
+    expect(items.map((item) => [item.text, item.preTicked ?? false])).toEqual([
+      ['Tag the release', false],
+      ['Changelog updated', true],
+      ['Version bumped', true],
+      ['Announce the freeze', false],
+      ['Run the smoke tests', false],
+    ]);
+  });
+
+  it('starts a pre-ticked value, decision or sign-off open: a person has to give it', () => {
+    const items =
+      read('## A\n- [x] p95 latency: ____ ms\n- [x] Engineering Lead: ______ Date: ____\n- [x] Step done\n')
+        .checklist?.items ?? [];
+    expect(items.map((item) => [item.kind, item.preTicked ?? false])).toEqual([
+      ['input', false],
+      ['signoff', false],
+      ['task', true],
+    ]);
+  });
+});
+
+describe('a run of a checklist with pre-ticked boxes', () => {
+  let database: TestDatabase;
+  let runs: RunService;
+  const library = buildLibrary([{ path: 'checklists/release.md', source: ISSUE_TEMPLATE }]);
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    runs = new RunService(database.handle.db);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('starts with them done by the checklist, says so, and records it in the audit trail', async () => {
+    const printed = await typeInTerminal({ runs, library }, ['start release v1', 'status']);
+    expect(printed).toMatch(/1\.2 Changelog updated .*✓ the checklist/);
+    expect(printed).toMatch(/1\.3 Version bumped .*✓ the checklist/);
+    expect(printed).toMatch(/2\/5 resolved/);
+    const [run] = await runs.recentRuns(TERMINAL_PLATFORM, TERMINAL_CHANNEL, 1);
+    const events = await runs.events(run?.id as string);
+    expect(events.filter((event) => event.type === 'item_checked')).toEqual([
+      expect.objectContaining({ actor: 'the checklist' }),
+      expect.objectContaining({ actor: 'the checklist' }),
+    ]);
+    // The three open ones are what is left: ticking them completes the run.
+    const done = await typeInTerminal({ runs, library }, ['check 1.1 1.4 1.5', 'complete']);
+    expect(done).toMatch(/completed/i);
+  });
+});
