@@ -396,6 +396,15 @@ async function main(): Promise<void> {
     // When each click was sent and on which message: matched after the load to the rewrites of that message.
     const sentAt: { key: string; at: number }[] = [];
     const replacementsBefore = fake.replacements.length;
+    // When the client opened and lost connections: a stall seen only by the client shows up here.
+    const connections: { event: 'connect' | 'disconnect'; at: number }[] = [];
+    const loadStarted = performance.now();
+    agent.on('connect', () =>
+      connections.push({ event: 'connect', at: (performance.now() - loadStarted) / 1000 }),
+    );
+    agent.on('disconnect', () =>
+      connections.push({ event: 'disconnect', at: (performance.now() - loadStarted) / 1000 }),
+    );
     const load = await runOpenLoop({
       perSecond: CLICKS_PER_SECOND,
       seconds: LOAD_SECONDS,
@@ -451,6 +460,15 @@ async function main(): Promise<void> {
         ),
         answersOverOneSecond: load.answers.filter((answer) => answer.ms > 1_000).length,
         slowestAnswers: slowest(load.answers, 10),
+        clientConnections: {
+          opened: connections.filter((entry) => entry.event === 'connect').length,
+          lost: connections.filter((entry) => entry.event === 'disconnect').length,
+          /** Opened per second of the load: a burst of new connections is a queue somewhere. */
+          openedPerSecond: countBy(
+            connections.filter((entry) => entry.event === 'connect'),
+            (entry) => String(Math.floor(entry.at)),
+          ),
+        },
         committedDuringLoad: committed(before, atLoadEnd),
         drainSeconds: round((drainedAt - loadEndedAt) / 1000),
         generatorLagMs: { p50: round(percentile(load.lags, 50)), p99: round(percentile(load.lags, 99)) },

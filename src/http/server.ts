@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
+import { applyConnectionTimeouts } from './timeouts.js';
 
 /**
  * Shipcheck's one HTTP server, with a tiny router that other modules add routes to (health, metrics,
@@ -46,10 +47,7 @@ export function createHttpServer(options: { logger?: Logger } = {}): HttpServer 
       else res.destroy();
     });
   });
-  // Slow or idle clients must not hold the process open or pile up sockets.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  applyConnectionTimeouts(server);
 
   const http: HttpServer = {
     addRoute(method, pathPrefix, handler) {

@@ -60,8 +60,8 @@ function plain(text: string): string {
       .replace(/<t:\d+:[a-zA-Z]>/g, '')
       // Each run started a moment apart: a minute may turn between them.
       .replace(/\b\d{1,2}:\d{2}(?: UTC)?\b/g, '<time>')
-    // …and each run took its own moment: `in 1s` on one, `in 0s` on the other.
-    .replace(/\b\d+[hms]\b/g, '<duration>')
+      // …and each run took its own moment: `in 1s` on one, `in 0s` on the other.
+      .replace(/\b\d+[hms]\b/g, '<duration>')
       .replace(/[\u200b\u2060]/g, '')
       .replace(/&lt;/g, '<')
       .replace(/&gt;/g, '>')

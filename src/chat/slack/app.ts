@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Database } from '../../db/client.js';
 import { UserError } from '../../errors.js';
+import { applyConnectionTimeouts } from '../../http/timeouts.js';
 import type { Logger } from '../../logger.js';
 import { observeInteraction } from '../../metrics.js';
 import { bindToRequest, currentRequest, withRequest } from '../../requestContext.js';
@@ -212,6 +213,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       }
       // Our own server, so every request passes the gate (Bolt's would buffer any body unchecked).
       server = createServer(handleHttp as NonNullable<typeof handleHttp>);
+      applyConnectionTimeouts(server);
       server.listen(options.port, options.host ?? '0.0.0.0');
       await once(server, 'listening');
       const address = server.address();
