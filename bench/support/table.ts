@@ -60,6 +60,10 @@ function interactionSection(figures: Figures): Section | null {
         target: 'p99 < 50 ms (Slack allows 3000)',
       },
       {
+        figure: 'client connections opened / lost during the load',
+        value: `${show(at(load, 'load.clientConnections.opened'))} / ${show(at(load, 'load.clientConnections.lost'))}`,
+      },
+      {
         figure: 'HTTP round trip p50 / p99 (bench client)',
         value: pair(load, 'load.clientLatencyMs.p50', 'load.clientLatencyMs.p99'),
       },
