@@ -119,6 +119,12 @@ function readBlocks(
           skipTo(tokens, cursor, closing, start.level);
           blocks.push({ type: 'other', line: lineOf(start), raw: rawOf(start, lines) });
         } else {
+          // A comment is a prompt for whoever fills the file in (an issue template's "<!-- describe … -->"),
+          // not text for the run: dropped, as a reader of the rendered file never sees it.
+          if (token.type === 'html_block' && isComment(token.content)) {
+            cursor.index++;
+            continue;
+          }
           if (token.type !== 'hr' && token.map)
             blocks.push({ type: 'other', line: lineOf(token), raw: rawOf(token, lines) });
           cursor.index++;
@@ -190,8 +196,10 @@ export function inlineText(inline: Token): string {
   for (const child of inline.children ?? []) {
     switch (child.type) {
       case 'text':
-      case 'html_inline':
         text += child.content;
+        break;
+      case 'html_inline':
+        if (!isComment(child.content)) text += child.content;
         break;
       case 'code_inline':
         text += `\`${child.content}\``;
@@ -208,4 +216,19 @@ export function inlineText(inline: Token): string {
     }
   }
   return text.replace(/\s+/g, ' ').trim();
+}
+
+/** `<!-- … -->` and nothing else (one or more comments, with space between). */
+function isComment(html: string): boolean {
+  let at = 0;
+  let comments = 0;
+  for (;;) {
+    while (at < html.length && /\s/.test(html[at] as string)) at++;
+    if (at >= html.length) return comments > 0;
+    if (!html.startsWith('<!--', at)) return false;
+    const end = html.indexOf('-->', at + 4);
+    if (end < 0) return false;
+    at = end + 3;
+    comments++;
+  }
 }

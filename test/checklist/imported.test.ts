@@ -132,3 +132,18 @@ describe('a run of a checklist with pre-ticked boxes', () => {
     expect(done).toMatch(/completed/i);
   });
 });
+
+describe('HTML comments', () => {
+  it('are prompts for whoever fills the file in: never notes, never part of an item', () => {
+    const checklist = read(
+      '## Deploy\n<!-- Describe the rollout here. -->\n\nThe real note.\n\n- [ ] Ship it <!-- the whole thing --> now\n<!-- - [ ] a disabled step -->\n- [ ] Announce\n',
+    ).checklist;
+    expect(checklist?.items.map((item) => item.text)).toEqual(['Ship it now', 'Announce']);
+    const notes = [
+      ...(checklist?.notes ?? []),
+      ...(checklist?.phases.flatMap((phase) => phase.sections.flatMap((section) => section.notes)) ?? []),
+    ];
+    expect(notes.join('\n')).toContain('The real note.');
+    expect(notes.join('\n')).not.toContain('<!--');
+  });
+});
