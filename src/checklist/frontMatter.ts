@@ -353,7 +353,8 @@ function readForeignLines(
     raw[key] = alone.errors.length === 0 ? alone.toJS() : text;
     keyLines[key] = index + 1 + openingLines;
   }
-  return Object.keys(raw).length > 0 ? { raw, keyLines } : null;
+  // Only another tool's front matter is read this way: a checklist's own must be valid YAML.
+  return Object.keys(raw).some((key) => FOREIGN_KEYS.has(key)) ? { raw, keyLines } : null;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

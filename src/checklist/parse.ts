@@ -110,7 +110,15 @@ interface FoundText {
 }
 
 const BOXED_HEADING = /^\[( |x|X)\]\s+/;
-const NOT_REQUIRED_MARK = /\((?:optional|if applicable|if needed)\)/i;
+const NOT_REQUIRED_MARK = /\((?:optional|if applicable|if needed|if possible)\)/i;
+/**
+ * A lead-in or a plain bullet that makes the boxes under it optional or conditional: "Optional:",
+ * "Optional steps:", "If critical issues occur:", "For MAJOR releases:", "Only for RCs:". Until such a
+ * condition can be asked at start, its steps are not required for a normal completion.
+ */
+const CONDITIONAL_LEAD = /^(?:optional\b|if\b|when\b|only\b|for\b)[^\n]{0,160}:$/i;
+/** A heading that says its steps are optional: "### Optional steps", "## Optional: load test". */
+const OPTIONAL_HEADING = /^optional\b/i;
 const PHASE_NUMBER = /^(?:phase|step|stage|part)?\s*(\d{1,3})\s*[.:)\-–]\s*/i;
 
 /** Markdown (with optional YAML front matter) → Checklist. Pure. Throws ChecklistParseError on errors. */
@@ -365,7 +373,13 @@ function assemble(
     );
     const context = `${phase.title} ${section.title}`;
     const isCriterion = ROLLBACK_CRITERIA_HEADING.test(context) || ROLLBACK_LEAD_IN.test(entry.leadIn ?? '');
-    const optional = isCriterion || NOT_REQUIRED_MARK.test(entry.text) || NOT_REQUIRED_MARK.test(context);
+    const optional =
+      isCriterion ||
+      NOT_REQUIRED_MARK.test(entry.text) ||
+      NOT_REQUIRED_MARK.test(context) ||
+      CONDITIONAL_LEAD.test((entry.leadIn ?? '').trim()) ||
+      CONDITIONAL_LEAD.test((entry.group ?? '').trim()) ||
+      OPTIONAL_HEADING.test(section.title.split(' › ').at(-1) ?? '');
     const rollbackStep = !isCriterion && isRollbackStepHeading(phase.title, section.title);
     const classification = classifyItem(entry.text, context, entry.details);
     const check = classification.kind === 'task' ? detectCheck(entry.text, entry.codeBlocks) : null;

@@ -147,3 +147,38 @@ describe('HTML comments', () => {
     expect(notes.join('\n')).not.toContain('<!--');
   });
 });
+
+describe('optional and conditional steps', () => {
+  it('are not required under "Optional:", "If …:", "For … releases:", an Optional heading, or "(if possible)"', () => {
+    const checklist = read(
+      [
+        '## Release',
+        '- [ ] Tag it',
+        '- [ ] Warm the cache (if possible)',
+        '',
+        'Optional:',
+        '',
+        '- [ ] Tweet about it',
+        '',
+        '**For MAJOR releases:**',
+        '',
+        '- [ ] Write the migration guide',
+        '',
+        '- If critical issues occur:',
+        '  - [ ] Page the release manager',
+        '',
+        '### Optional steps',
+        '- [ ] Update the wiki',
+        '',
+      ].join('\n'),
+    ).checklist;
+    expect(checklist?.items.map((item) => [item.text, item.required])).toEqual([
+      ['Tag it', true],
+      ['Warm the cache (if possible)', false],
+      ['Tweet about it', false],
+      ['Write the migration guide', false],
+      ['Page the release manager', false],
+      ['Update the wiki', false],
+    ]);
+  });
+});
