@@ -51,7 +51,25 @@ function readSignoff(text: string, sectionTitle: string): SignoffSpec | null {
   return { role, roleId: slugify(role, 60) };
 }
 
+/**
+ * Boxes inside an item's text are its choices: `- [ ] Go [ ] No-Go` (the first choice's box is the
+ * item's own) or `- [ ] Decision: [ ] Continue [ ] Rollback` (after a label). Only `[ ]` and `[x]`:
+ * `[X]` stands for a number to fill in as often as for a tick ("below [X]%").
+ */
+const INLINE_BOX = /\[(?: |x)\]/;
+
+function inlineChoices(text: string): string[] | null {
+  if (!INLINE_BOX.test(text)) return null;
+  const parts = text.split(new RegExp(INLINE_BOX.source, 'g')).map(cleanOption);
+  const first = parts[0] ?? '';
+  const options = first === '' || first.endsWith(':') ? parts.slice(1) : parts;
+  const plausible = options.every((option) => /\p{L}/u.test(option) && option.length <= 60);
+  return plausible && options.length >= 2 && options.length <= 6 ? options : null;
+}
+
 function readDecision(text: string): DecisionSpec | null {
+  const inline = inlineChoices(text);
+  if (inline) return { options: inline };
   if (text.includes('☐')) {
     const options = [...text.matchAll(BALLOT)].map((match) => cleanOption(match[1] ?? ''));
     if (options.filter(Boolean).length >= 2) return { options: options.filter(Boolean) };

@@ -182,3 +182,17 @@ describe('optional and conditional steps', () => {
     ]);
   });
 });
+
+describe('choices written as boxes on one line', () => {
+  it('are a decision; a number placeholder [X] is not a choice', () => {
+    const items =
+      read(
+        '## Go-live\n- [ ] Go [ ] No-Go\n- [ ] Decision: [ ] Continue [ ] Rollback\n- [ ] Error rate below [X]%\n',
+      ).checklist?.items ?? [];
+    expect(items.map((item) => [item.kind, item.decision?.options ?? null])).toEqual([
+      ['decision', ['Go', 'No-Go']],
+      ['decision', ['Continue', 'Rollback']],
+      ['task', null],
+    ]);
+  });
+});
