@@ -11,7 +11,8 @@ import type Token from 'markdown-it/lib/token.mjs';
 export type Block =
   | { type: 'heading'; depth: number; text: string; line: number; raw: string }
   | { type: 'list'; ordered: boolean; items: ListEntry[]; line: number; raw: string }
-  | { type: 'paragraph'; text: string; line: number; raw: string }
+  /** `struck`: every word of it is ~~struck through~~ (a box before it aside). */
+  | { type: 'paragraph'; text: string; line: number; raw: string; struck: boolean }
   | { type: 'code'; info: string; content: string; line: number; raw: string }
   | { type: 'other'; line: number; raw: string };
 
@@ -22,6 +23,8 @@ export interface ListEntry {
   text: string;
   line: number;
   children: Block[];
+  /** The author struck the item's text through: withdrawn, kept to be seen. */
+  struck: boolean;
 }
 
 const markdown = new MarkdownIt('commonmark', { html: true }).enable(['table', 'strikethrough']);
@@ -82,6 +85,7 @@ function readBlocks(
           text: inlineText(inline),
           line: lineOf(token),
           raw: rawOf(token, lines),
+          struck: isWhollyStruck(inline),
         });
         cursor.index += 3;
         break;
@@ -187,7 +191,8 @@ function toEntry(children: Block[], line: number): ListEntry {
     }
     paragraphs.push(text);
   });
-  return { checked, text: paragraphs.join(' ').replace(/\s+/g, ' ').trim(), line, children: rest };
+  const struck = first?.type === 'paragraph' && first.struck;
+  return { checked, text: paragraphs.join(' ').replace(/\s+/g, ' ').trim(), line, children: rest, struck };
 }
 
 /** Inline tokens → text: emphasis dropped, code kept in backticks, links as their label. */
@@ -231,4 +236,20 @@ function isComment(html: string): boolean {
     at = end + 3;
     comments++;
   }
+}
+
+/** True when every word of the paragraph is inside ~~…~~, a leading task box aside. */
+function isWhollyStruck(inline: Token): boolean {
+  let depth = 0;
+  let outside = '';
+  let inside = false;
+  for (const child of inline.children ?? []) {
+    if (child.type === 's_open') depth++;
+    else if (child.type === 's_close') depth = Math.max(0, depth - 1);
+    else if (child.type === 'text' || child.type === 'code_inline') {
+      if (depth > 0) inside ||= child.content.trim() !== '';
+      else outside += child.content;
+    }
+  }
+  return inside && outside.replace(TASK_MARKER, '').trim() === '';
 }

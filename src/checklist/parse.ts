@@ -91,6 +91,8 @@ interface FoundItem {
   leadIn: string | null;
   /** Written `[x]`: the author ticked it in the file. */
   preTicked: boolean;
+  /** Written `~~…~~`: the author withdrew it. */
+  struck: boolean;
 }
 
 interface FoundNote {
@@ -274,6 +276,7 @@ function collectEntries(entries: ListEntry[], ordered: boolean, context: Collect
       codeBlocks,
       leadIn: context.leadIn,
       preTicked: entry.checked === true,
+      struck: entry.struck,
     };
     context.items.push(item);
     for (const nested of nestedLists) {
@@ -386,11 +389,13 @@ function assemble(
     const item: ChecklistItem = {
       key: uniqueKey(`${slugify(entry.text)}-${shortHash(identity)}`),
       ref: '',
-      text: entry.text || '(untitled item)',
+      // Struck through by its author: shown as withdrawn wherever the item is, never required.
+      text: `${entry.text || '(untitled item)'}${entry.struck ? ' (struck out in the checklist)' : ''}`,
       kind: check ? 'check' : classification.kind,
       line: entry.line,
       // Inputs record values; they never block completion unless the front matter says so.
-      required: !optional && classification.kind !== 'input' && !(parent && !parent.required),
+      required:
+        !optional && !entry.struck && classification.kind !== 'input' && !(parent && !parent.required),
       phaseKey: phase.key,
       sectionKey: section.key,
       parentKey: parent?.key ?? null,
@@ -407,6 +412,7 @@ function assemble(
       details: entry.details,
       // Only a step to tick can start done: a value, a decision or a signature needs a person.
       ...(entry.preTicked && classification.kind === 'task' ? { preTicked: true as const } : {}),
+      ...(entry.struck ? { withdrawn: true as const } : {}),
     };
     if (classification.kind === 'input') item.input = classification.input;
     if (classification.kind === 'decision') item.decision = classification.decision;

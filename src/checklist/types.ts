@@ -141,6 +141,8 @@ export interface ChecklistItem {
    * a person, and says so. Only steps to tick (a check too); a pre-ticked value, decision or sign-off starts open.
    */
   preTicked?: true;
+  /** Struck through in the file (`- [ ] ~~Old step~~`): withdrawn by its author, shown, never required. */
+  withdrawn?: true;
 }
 
 export interface ChecklistSection {

@@ -196,3 +196,16 @@ describe('choices written as boxes on one line', () => {
     ]);
   });
 });
+
+describe('struck-through steps', () => {
+  it('are withdrawn: shown as such, never required; a struck word inside a step changes nothing', () => {
+    const items =
+      read('## A\n- [ ] ~~Old step~~\n- ~~[ ] Withdrawn step~~\n- [ ] Deploy ~~v1~~ v2\n').checklist?.items ??
+      [];
+    expect(items.map((item) => [item.text, item.required, item.withdrawn ?? false])).toEqual([
+      ['Old step (struck out in the checklist)', false, true],
+      ['Withdrawn step (struck out in the checklist)', false, true],
+      ['Deploy v1 v2', true, false],
+    ]);
+  });
+});
