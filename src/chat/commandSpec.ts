@@ -481,7 +481,7 @@ export function verbNamed(typed: string): VerbSpec | undefined {
 }
 
 /** `skip <ref> <reason>`: the verb and the help form of each argument (the run id is in the footer). */
-export function syntaxOf(verb: VerbSpec): string {
+function syntaxOf(verb: VerbSpec): string {
   return [verb.name, ...verb.args.map((arg) => arg.syntax).filter(Boolean)].join(' ');
 }
 

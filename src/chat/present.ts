@@ -81,7 +81,7 @@ export async function guarded(
   }
 }
 
-export function statusNotice(run: RunState, where: string): string {
+function statusNotice(run: RunState, where: string): string {
   return `Run ${run.id}. ${where}\n${renderSummaryText(viewRun(run).summary)}`;
 }
 

@@ -14,6 +14,7 @@ import { observeInteraction } from '../../metrics.js';
 import { sinceReceipt } from '../../requestContext.js';
 import type { RunCommand, RunState, Severity } from '../../runs/types.js';
 import { viewRun } from '../../runs/view.js';
+import type { ArgValues } from '../commandSpec.js';
 import type { ChatCommand } from '../commands.js';
 import { type ChatContext, type ChatDeps, handleCommand, handleParsed, type Reply } from '../handle.js';
 import { guarded as guardedWork, presentReply, typedConfirmation } from '../present.js';
@@ -24,7 +25,7 @@ import { type DiscordMessage, NO_MENTIONS } from './components.js';
 import { type Control, decodeControl, type ModalVerb } from './ids.js';
 import { FIELD, modalFor } from './modals.js';
 import { renderItemPanel, renderNotice } from './render.js';
-import { completionOf, describeSubcommand, type OptionValues, subcommandToCommand } from './slashCommand.js';
+import { completionOf, describeSubcommand, subcommandToCommand } from './slashCommand.js';
 import { clip } from './text.js';
 
 /**
@@ -160,8 +161,8 @@ async function onSlashCommand(env: InteractionEnv, interaction: ChatInputCommand
 }
 
 /** The subcommand's options by name; a person option becomes `@name`, as the grammar names people. */
-function optionValues(interaction: ChatInputCommandInteraction): OptionValues {
-  const values: OptionValues = {};
+function optionValues(interaction: ChatInputCommandInteraction): ArgValues {
+  const values: ArgValues = {};
   const options = interaction.options.data[0]?.options ?? [];
   for (const option of options) {
     // The mention form carries the user id: a role is held by the id, the name is only shown.

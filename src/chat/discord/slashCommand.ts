@@ -15,19 +15,18 @@ import {
  */
 
 export type { Completion } from '../commandSpec.js';
-export type OptionValues = ArgValues;
 
 const BY_NAME = new Map(VERBS.map((verb) => [verb.name, verb]));
 
 /** The command a submitted subcommand stands for, or the refusal to show (an unknown one shows the help). */
-export function subcommandToCommand(subcommand: string, values: OptionValues): ChatCommand | string {
+export function subcommandToCommand(subcommand: string, values: ArgValues): ChatCommand | string {
   const verb = BY_NAME.get(subcommand);
   if (!verb) return { kind: 'help', topic: null };
   return commandFrom(verb, values);
 }
 
 /** How a submitted subcommand reads back to the person who typed it. */
-export function describeSubcommand(subcommand: string, values: OptionValues): string {
+export function describeSubcommand(subcommand: string, values: ArgValues): string {
   const options = Object.entries(values).map(([name, value]) => `${name}: ${String(value)}`);
   return [`/deploy ${subcommand}`, ...options].join(' · ');
 }
