@@ -38,6 +38,7 @@ const BENCHES: Bench[] = [
   },
   { name: 'checks', file: 'bench/checks.ts', output: 'stdout', timeoutSeconds: 120 },
   { name: 'commands', file: 'bench/commands.ts', output: 'stdout', timeoutSeconds: 60 },
+  { name: 'importer', file: 'bench/importer.ts', output: 'stdout', timeoutSeconds: 120 },
   { name: 'startup', file: 'bench/startup.ts', output: { file: 'startup' }, timeoutSeconds: 180 },
   { name: 'interaction', file: 'bench/interaction.ts', output: { file: 'interaction' }, timeoutSeconds: 300 },
   { name: 'timers', file: 'bench/timers.ts', output: { file: 'timers' }, timeoutSeconds: 300 },

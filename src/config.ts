@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { parseDeniedNetworks } from './checks/guard.js';
 import { UserError } from './errors.js';
+import { trimEndOf } from './text/trimEnd.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -295,14 +296,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
           appToken: env.SLACK_APP_TOKEN ?? null,
           signingSecret: env.SLACK_SIGNING_SECRET ?? null,
           // The Web API client appends method names to this base.
-          apiUrl: env.SLACK_API_URL ? env.SLACK_API_URL.replace(/\/*$/, '/') : null,
+          apiUrl: env.SLACK_API_URL ? `${trimEndOf(env.SLACK_API_URL, '/')}/` : null,
         }
       : null,
     discord: env.DISCORD_TOKEN
       ? {
           token: env.DISCORD_TOKEN,
           applicationId: env.DISCORD_APPLICATION_ID ?? null,
-          apiUrl: env.DISCORD_API_URL ? env.DISCORD_API_URL.replace(/\/+$/, '') : null,
+          apiUrl: env.DISCORD_API_URL ? trimEndOf(env.DISCORD_API_URL, '/') : null,
         }
       : null,
     port: env.PORT,

@@ -8,7 +8,7 @@ import type { CheckSpec, ItemCheck } from './types.js';
  */
 
 const PLACEHOLDER_HOST =
-  /\b(?:your[-_.]?[a-z0-9-]*|my[-_]app|example|<[^>]+>|\{[^}]+\})(?:\.[a-z0-9-]+)*\.(?:com|app|io|net|org|dev)\b|<[^>\s]+>/gi;
+  /\b(?:your[-_.]?[a-z0-9-]*|my[-_]app|example|<[^<>]+>|\{[^{}]+\})(?:\.[a-z0-9-]+)*\.(?:com|app|io|net|org|dev)\b|<[^<>\s]+>/gi;
 const SHELL_VARIABLE = /\$\{?([A-Z][A-Z0-9_]*)\}?/g;
 
 export function detectCheck(itemText: string, codeBlocks: string[]): ItemCheck | null {
@@ -21,6 +21,11 @@ export function detectCheck(itemText: string, codeBlocks: string[]): ItemCheck |
   return null;
 }
 
+function withoutComment(line: string): string {
+  const comment = /\s#/.exec(line);
+  return comment ? line.slice(0, comment.index) : line;
+}
+
 function inlineCode(text: string): string[] {
   return [...text.matchAll(/`([^`]+)`/g)].map((match) => (match[1] ?? '').trim());
 }
@@ -29,12 +34,16 @@ function inlineCode(text: string): string[] {
 function commandLines(code: string): string[] {
   return code
     .split('\n')
-    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .map((line) => withoutComment(line).trim())
     .filter((line) => line && !line.startsWith('#'))
     .map((line) => line.replace(/^(?:railway run|heroku run|kubectl exec [^-]*--)\s+/, ''));
 }
 
+/** Longer than any real command line; the placeholder search below is only linear up to a bound. */
+export const MAX_DETECTED_COMMAND_CHARS = 2000;
+
 function specFromCommand(command: string, itemText: string): CheckSpec | null {
+  if (command.length > MAX_DETECTED_COMMAND_CHARS) return null;
   const httpVerb = /^(GET|HEAD)\s+(\S+)/i.exec(command);
   if (httpVerb) return httpSpec((httpVerb[1] ?? 'GET').toUpperCase(), httpVerb[2] ?? '', itemText, command);
   if (/^\/[\w/.-]*$/.test(command) && /endpoint|respond|returns|health/i.test(itemText)) {

@@ -35,28 +35,33 @@ export function stepFromText(text: string): EscalationStepSuggestion {
 /** "Tech Lead → Product Owner → Business Stakeholder" (or with ->). */
 export function stepsFromArrowChain(text: string): EscalationStepSuggestion[] | null {
   const body = text.replace(/^.*?escalation(?: path)?\s*[:\-–]\s*/i, '');
-  const parts = body.split(/\s*(?:→|->|⇒|>>)\s*/).map((part) => part.replace(/[*_]/g, '').trim());
+  const parts = body.split(/→|->|⇒|>>/).map((part) => part.replace(/[*_]/g, '').trim());
   if (parts.length < 2 || parts.some((part) => !part)) return null;
   return parts.map(stepFromText);
 }
 
 function waitIn(text: string): number | null {
   const match =
-    /\((?:first|after|within)?\s*(\d+)\s*(minutes?|mins?|hours?)\)|\bafter\s+(\d+)\s*(minutes?|mins?|hours?)/i.exec(
-      text,
-    );
+    /\((?:first|after|within)?\s*(\d+)\s*(minutes?|mins?|hours?)\)/i.exec(text) ??
+    /\bafter\s+(\d+)\s*(minutes?|mins?|hours?)/i.exec(text);
   if (!match) return null;
-  const value = Number(match[1] ?? match[3]);
-  return /^h/i.test(match[2] ?? match[4] ?? '') ? value * 60 : value;
+  const value = Number(match[1]);
+  return /^h/i.test(match[2] ?? '') ? value * 60 : value;
 }
 
-const SEVERITY = /\b(P[0-4]|SEV[-\s]?[0-4])\b\s*[-–:]\s*([A-Za-z]+)[^(]*\(([^)]*)\)/i;
+const SEVERITY = /\b(P[0-4]|SEV[-\s]?[0-4])\b[ \t]*[-–:][ \t]*([A-Za-z]+)/i;
 
 /** "P0 - Critical (Immediate response required)", "P2 - Medium (Response within 4 hours)". */
 export function readSeverity(text: string, line: number): SeverityLevel | null {
-  const match = SEVERITY.exec(text.replace(/[*_]/g, ''));
+  const plain = text.replace(/[*_]/g, '');
+  const match = SEVERITY.exec(plain);
   if (!match) return null;
-  const detail = match[3] ?? '';
+  // The first parenthesis after the label holds the response time; found by search, not by regex.
+  const rest = plain.slice(match.index + match[0].length);
+  const open = rest.indexOf('(');
+  const close = open < 0 ? -1 : rest.indexOf(')', open);
+  if (close < 0) return null;
+  const detail = rest.slice(open + 1, close);
   let responseMinutes: number | null = null;
   if (/immediate/i.test(detail)) responseMinutes = 0;
   const within = /within\s+(\d+)\s*(minutes?|hours?|days?)/i.exec(detail);

@@ -2,6 +2,7 @@ import { isPair, isScalar, isSeq, LineCounter, parseDocument, type Scalar, visit
 import { z } from 'zod';
 import { isKnownTimeZone } from '../time/moment.js';
 import { keyLinesOf, lineOfPath } from '../yaml/keyLines.js';
+import { THRESHOLD_TEXT } from './frontMatterChecks.js';
 
 /**
  * The YAML front matter a checklist may carry: what Markdown cannot say. Every key is optional; a
@@ -21,12 +22,7 @@ function toMinutes(text: string): number {
   return unit === 's' ? value / 60 : unit === 'h' ? value * 60 : unit === 'd' ? value * 1440 : value;
 }
 
-const targetText = z
-  .string()
-  .regex(
-    /^\s*(<=|>=|<|>|=)?\s*-?\d+(?:\.\d+)?\s*[a-z%/]*\s*$/i,
-    'write a threshold like "< 500ms" or ">= 30"',
-  );
+const targetText = z.string().regex(THRESHOLD_TEXT, 'write a threshold like "< 500ms" or ">= 30"');
 
 const itemReference = z.union([z.string().min(1), z.number()]).transform(String);
 
@@ -344,7 +340,7 @@ function readForeignLines(
   const lines = yamlText.split(/\r?\n/);
   for (const [index, line] of lines.entries()) {
     if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
-    const pair = /^([A-Za-z_][\w-]*):(?:[ \t]+(.*))?$/.exec(line);
+    const pair = /^([A-Za-z_][\w-]*):(?:[ \t](.*))?$/.exec(line);
     if (!pair) return null;
     const key = pair[1] as string;
     if (key !== 'title' && !FOREIGN_KEYS.has(key)) return null;

@@ -48,9 +48,12 @@ export function checkSpecFrom(definition: FrontMatterCheck): CheckSpec {
   }
 }
 
-/** `< 500ms`, `>= 30`, `0.01` (equals). The schema has already checked the shape. */
+/** `< 500ms`, `>= 30`, `0.01` (equals): the front matter's schema and targetFrom read it alike. */
+export const THRESHOLD_TEXT = /^\s*(?:(<=|>=|<|>|=)\s*)?(-?\d+(?:\.\d+)?)(?:\s*([a-z%/]+))?\s*$/i;
+
+/** The schema has already checked the shape. */
 export function targetFrom(text: string): Target {
-  const match = /^\s*(<=|>=|<|>|=)?\s*(-?\d+(?:\.\d+)?)\s*([a-z%/]*)\s*$/i.exec(text);
+  const match = THRESHOLD_TEXT.exec(text);
   return {
     op: normalizeOperator(match?.[1] ?? '='),
     value: Number(match?.[2] ?? Number.NaN),

@@ -1,3 +1,4 @@
+import { isSpace, trimEndWhere } from '../text/trimEnd.js';
 import { slugify } from './text.js';
 import type { DecisionSpec, InputField, InputSpec, SignoffSpec, Target } from './types.js';
 
@@ -13,16 +14,16 @@ export type Classification =
 
 const BLANK = /_{2,}/;
 const BLANK_GLOBAL = /_{2,}/g;
-const BALLOT = /☐\s*([^☐]+?)(?=\s*☐|\s*\(|$)/g;
 const STATUS_OPTIONS = /(✅|⚠️|⚠|❌)\s*([^/✅⚠❌]+)/g;
 const SLASH_OPTIONS =
   /:\s*((?:yes|no|n\/a|keep|rollback|go|no-go|pass|fail)(?:\s*\/\s*(?:yes|no|n\/a|keep|rollback|go|no-go|pass|fail))+)\s*$/i;
 export const ROLE_WORD =
   /\b(lead|engineer|manager|owner|officer|director|sre|devops|admin(?:istrator)?|team|qa|security|stakeholder|vp|cto|ceo|cio|approver|reviewer|approved by|validated by|signed by|architect|on-call|operator|head)\b/i;
 const SIGNOFF_SECTION = /sign[\s-]?off|approv|authori[sz]/i;
-const SIGNOFF_TEXT = /^(.+?):\s*_{2,}.*\bdate\s*:?\s*_{2,}/i;
-const TARGET =
-  /\(\s*(?:target|expected|threshold|goal)\s*:?\s*([<>≤≥]=?|=)?\s*(-?\d+(?:\.\d+)?)\s*([a-z%/]+)?[^)]*\)/i;
+const SIGNOFF_DATE = /\bdate\s*(?::\s*)?_{2,}/i;
+// "(target: < 500ms)": the parenthesis first, then its inside read from the start (two linear steps).
+const TARGET_NOTE = /\(\s*(?:target|expected|threshold|goal)\b([^()]*)\)/i;
+const TARGET_VALUE = /^\s*(?::\s*)?(?:([<>≤≥]=?|=)\s*)?(-?\d+(?:\.\d+)?)\s*([a-z%/]+)?/i;
 const UNIT_AFTER_BLANK =
   /^\s*(%|ms|s|sec|seconds|minutes?|mins?|hours?|req\/s|ops\/s|mbps|gb|mb|kb|connections|users)(?![a-z0-9])/i;
 
@@ -39,16 +40,23 @@ export function classifyItem(text: string, sectionTitle: string, details: string
 }
 
 function readSignoff(text: string, sectionTitle: string): SignoffSpec | null {
-  const withDate = SIGNOFF_TEXT.exec(text);
+  const withDate = signerWithDate(text);
   // In a sign-off section only a role signs: "Engineering Lead: ____", not "Resolution time: ___ minutes".
   const inSignoffSection =
     SIGNOFF_SECTION.test(sectionTitle) &&
     /^[^:]{2,60}:\s*_{2,}/.test(text) &&
     ROLE_WORD.test(text.split(':')[0] ?? '');
   if (!withDate && !inSignoffSection) return null;
-  const role = (withDate?.[1] ?? text.split(':')[0] ?? '').replace(/[*_]/g, '').trim();
+  const role = (withDate ?? text.split(':')[0] ?? '').replace(/[*_]/g, '').trim();
   if (!role) return null;
   return { role, roleId: slugify(role, 60) };
+}
+
+/** "Engineering Lead: ____ Date: ____": the words before the first colon that a blank follows. */
+function signerWithDate(text: string): string | null {
+  const blank = /:[ \t]*_{2}/.exec(text);
+  if (!blank || blank.index === 0) return null;
+  return SIGNOFF_DATE.test(text.slice(blank.index)) ? text.slice(0, blank.index) : null;
 }
 
 /**
@@ -71,7 +79,11 @@ function readDecision(text: string): DecisionSpec | null {
   const inline = inlineChoices(text);
   if (inline) return { options: inline };
   if (text.includes('☐')) {
-    const options = [...text.matchAll(BALLOT)].map((match) => cleanOption(match[1] ?? ''));
+    // "☐ Yes ☐ No (explain)": each ballot's words run to the next ballot or a parenthesis.
+    const options = text
+      .split('☐')
+      .slice(1)
+      .map((ballot) => cleanOption(ballot.split('(')[0] ?? ''));
     if (options.filter(Boolean).length >= 2) return { options: options.filter(Boolean) };
   }
   const statuses = [...text.matchAll(STATUS_OPTIONS)].map((match) => cleanOption(`${match[1]} ${match[2]}`));
@@ -95,7 +107,7 @@ export function readFields(text: string): InputField[] {
   const blanks = [...text.matchAll(BLANK_GLOBAL)];
   const target = readTarget(text);
   // "API latency (p50, p95, p99): ___ms, ___ms, ___ms": the names are listed before the first blank.
-  const listed = /\(([^()]+)\)\s*:?\s*$/
+  const listed = /\(([^()]+)\)\s*(?::\s*)?$/
     .exec(text.slice(0, blanks[0]?.index ?? 0))?.[1]
     ?.split(',')
     .map((name) => name.trim());
@@ -113,22 +125,20 @@ export function readFields(text: string): InputField[] {
 
 function fieldName(before: string): string {
   const tail = before.split(/[,(;]/).pop() ?? '';
-  return tail
-    .replace(/[*_`]/g, '')
-    .replace(/[:\s]+$/, '')
-    .replace(/^\s*(?:[-–]\s*)?/, '')
-    .trim();
+  const cleaned = tail.replace(/[*_`]/g, '').replace(/^\s*(?:[-–]\s*)?/, '');
+  return trimEndWhere(cleaned, (character) => character === ':' || isSpace(character)).trim();
 }
 
 export function readTarget(text: string): Target | null {
-  const match = TARGET.exec(text);
-  if (!match) return null;
+  const note = TARGET_NOTE.exec(text);
+  const match = note ? TARGET_VALUE.exec(note[1] ?? '') : null;
+  if (!note || !match) return null;
   const operator = normalizeOperator(match[1] ?? '=');
   return {
     op: operator,
     value: Number(match[2]),
     unit: match[3]?.toLowerCase() ?? null,
-    text: match[0].slice(1, -1).trim(),
+    text: note[0].slice(1, -1).trim(),
   };
 }
 

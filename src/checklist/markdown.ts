@@ -1,5 +1,6 @@
 import MarkdownIt from 'markdown-it';
 import type Token from 'markdown-it/lib/token.mjs';
+import { MAX_NESTING } from './bounds.js';
 
 /**
  * Markdown → a small block tree with line numbers, using markdown-it (CommonMark). GFM task items
@@ -28,6 +29,8 @@ export interface ListEntry {
 }
 
 const markdown = new MarkdownIt('commonmark', { html: true }).enable(['table', 'strikethrough']);
+// The preset follows 20 levels; a real checklist needs fewer, a hostile one more. (The option exists; its types omit it.)
+Object.assign(markdown.options, { maxNesting: MAX_NESTING });
 
 /**
  * A task box: `[ ]`, `[x]`, `[X]`, also as people type them by hand (`[ x ]`, `[  ]`), and a box with
@@ -35,16 +38,42 @@ const markdown = new MarkdownIt('commonmark', { html: true }).enable(['table', '
  */
 const TASK_MARKER = /^\[ ?([ xX]) ?\](?:[ \t]+|\r?\n|$)/;
 
-export function parseBlocks(source: string): Block[] {
+export interface ParsedBlocks {
+  blocks: Block[];
+  /** 1-based line where nesting reached MAX_NESTING and markdown-it stopped reading; null if it never did. */
+  tooDeepAt: number | null;
+}
+
+export function parseBlocks(source: string): ParsedBlocks {
   const tokens = markdown.parse(source, {});
   const lines = source.split('\n');
   const cursor = { index: 0 };
-  return readBlocks(tokens, cursor, lines, null);
+  return { blocks: readBlocks(tokens, cursor, lines, null), tooDeepAt: deepestCut(tokens) };
+}
+
+/** Blocks whose insides markdown-it reads without nesting the block parser: they are never cut. */
+const LEAF_OPENINGS = new Set([
+  'paragraph_open',
+  'heading_open',
+  'table_open',
+  'thead_open',
+  'tbody_open',
+  'tr_open',
+  'th_open',
+  'td_open',
+]);
+
+/** A container opened at the last level markdown-it follows: its insides were not read. */
+function deepestCut(tokens: Token[]): number | null {
+  const cut = tokens.find(
+    (token) => token.nesting === 1 && token.level >= MAX_NESTING - 1 && !LEAF_OPENINGS.has(token.type),
+  );
+  return cut ? lineOf(cut) : null;
 }
 
 function rawOf(token: Token, lines: string[]): string {
   if (!token.map) return '';
-  return lines.slice(token.map[0], token.map[1]).join('\n').replace(/\s+$/, '');
+  return lines.slice(token.map[0], token.map[1]).join('\n').trimEnd();
 }
 
 function lineOf(token: Token): number {
@@ -110,7 +139,8 @@ function readBlocks(
           ordered: token.type === 'ordered_list_open',
           items: readListItems(tokens, cursor, lines, closing),
           line: lineOf(token),
-          raw: rawOf(token, lines),
+          // A nested list's lines are inside its parent's: copying them at every level is quadratic in depth.
+          raw: until === 'list_item_close' ? '' : rawOf(token, lines),
         });
         break;
       }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { lineOfPath } from '../yaml/keyLines.js';
+import { boundLines, MAX_LINE_CHARS, MAX_NESTING } from './bounds.js';
 import { howToSet } from './checkVariables.js';
 import { detectCheck, variablesIn } from './detect.js';
 import {
@@ -137,13 +138,26 @@ export function parseChecklist(source: string, options: ParseOptions): Checklist
 
 /** Like parseChecklist, but returns every problem (warnings too) instead of throwing. Never throws. */
 export function readChecklist(source: string, options: ParseOptions): ReadResult {
-  const split = splitFrontMatter(repairMojibake(source));
+  const bounded = boundLines(repairMojibake(source));
+  const split = splitFrontMatter(bounded.text);
   const problems: ChecklistProblem[] = [
     ...split.problems.map((problem) => ({ ...problem, severity: 'error' as const })),
     ...split.notes.map((note) => ({ ...note, severity: 'warning' as const })),
+    ...bounded.cut.map(({ line, length }) => ({
+      line,
+      severity: 'warning' as const,
+      message: `this line is ${length.toLocaleString('en-US')} characters long; only its first ${MAX_LINE_CHARS.toLocaleString('en-US')} are read`,
+    })),
   ];
-  const blocks = parseBlocks(split.body);
+  const { blocks, tooDeepAt } = parseBlocks(split.body);
   const offset = split.bodyLineOffset;
+  if (tooDeepAt !== null) {
+    problems.push({
+      line: tooDeepAt + offset,
+      severity: 'error',
+      message: `lists or quotes are nested too deep here (more than ${MAX_NESTING / 2} levels); nothing below this line could be read: flatten the nesting`,
+    });
+  }
 
   const items: FoundItem[] = [];
   const notes: FoundNote[] = [];

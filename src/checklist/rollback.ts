@@ -1,3 +1,4 @@
+import { trimEndOf } from '../text/trimEnd.js';
 import { normalizeOperator } from './kinds.js';
 import type { Target } from './types.js';
 
@@ -42,7 +43,8 @@ export function parseCriterion(text: string): ParsedCriterion {
       .replace(DURATION, '')
       .replace(/\b(sustained|consistently|from baseline)\b/gi, '')
       .trim();
-    metric = (before || after.split(/[,;(]/)[0] || '').replace(/[:\-–]+$/, '').trim() || null;
+    const named = before || after.split(/[,;(]/)[0] || '';
+    metric = trimEndOf(named, ':-–').trim() || null;
   }
   return {
     metric,

@@ -8,6 +8,6 @@ export function slugify(text: string, maxLength = 40): string {
     .normalize('NFKD')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  return slug.slice(0, maxLength).replace(/-+$/, '') || 'item';
+    .replace(/^-|-$/g, '');
+  return slug.slice(0, maxLength).replace(/-$/, '') || 'item';
 }

@@ -114,7 +114,7 @@ export function isAllowedByName(host: string, allowedHosts: readonly string[]): 
 
 /** An IPv4-mapped IPv6 address as the IPv4 address it is; the zone of a scoped address dropped. */
 function plainAddress(address: string): { address: string; family: 'ipv4' | 'ipv6' } | null {
-  const plain = address.replace(/%.*$/, '');
+  const plain = address.split('%')[0] ?? '';
   const family = isIP(plain);
   if (family === 0) return null;
   if (family === 6) {

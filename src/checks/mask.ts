@@ -6,8 +6,8 @@
 
 const MASK = '***';
 
-/** `scheme://user:password@` → `scheme://user:***@` (also `redis://:password@`). */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*):([^\s/?#@]*)@/gi;
+/** `scheme://user:password@` → `scheme://user:***@` (also `redis://:password@`); found from the `://`. */
+const URL_PASSWORD = /(:\/\/)([^\s/?#@:]*):([^\s/?#@]*)@/g;
 
 /** `?token=…`, `&api_key=…`, `&X-Amz-Signature=…`. */
 const SECRET_PARAMETER =

@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import type { CheckSpec } from '../checklist/types.js';
+import { trimEndOf } from '../text/trimEnd.js';
 import { describeError, hostPortOf, snippet, stopwatch } from './describe.js';
 import { withoutCredentials } from './http.js';
 import { compareWithTarget, parseNumber } from './target.js';
@@ -19,7 +20,7 @@ interface QueryResponse {
  * scalar results are read; an empty vector fails with a sentence saying so, since "no data" is not "fine".
  */
 export async function checkPrometheus(spec: PrometheusSpec, context: KindContext): Promise<CheckResult> {
-  const server = spec.server.replace(/\/+$/, '');
+  const server = trimEndOf(spec.server, '/');
   const where = hostPortOf(server);
   const dispatcher = new Agent({
     connect: { lookup: context.lookup, timeout: context.timeoutMs },

@@ -90,7 +90,7 @@ function round(value: number): number {
 
 /** `1048576`, `1.05M`, `12.5K` (Redis `*_human` fields, 1024-based) → a number; NaN when not numeric. */
 export function parseNumber(text: string): number {
-  const match = /^\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*([KMGTP])?B?\s*$/i.exec(text);
+  const match = /^(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*([KMGTP])?B?$/i.exec(text.trim());
   if (!match) {
     const special = text.trim().toLowerCase();
     if (special === '+inf' || special === 'inf') return Number.POSITIVE_INFINITY;

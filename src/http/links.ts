@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/client.js';
+import { trimEndOf } from '../text/trimEnd.js';
 import { getOrCreateSetting } from './settingsStore.js';
 
 /**
@@ -57,5 +58,5 @@ export async function resolveLinkSecret(db: Database, configured: string | null)
 
 /** `https://shipcheck.example.com/runs/<token>` for a run. */
 export function runPageUrl(baseUrl: string, signer: LinkSigner, runId: string, now?: Date): string {
-  return `${baseUrl.replace(/\/+$/, '')}/runs/${signer.sign(runId, now)}`;
+  return `${trimEndOf(baseUrl, '/')}/runs/${signer.sign(runId, now)}`;
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
+import { trimEndOf } from '../text/trimEnd.js';
 import { applyConnectionTimeouts } from './timeouts.js';
 
 /**
@@ -51,7 +52,7 @@ export function createHttpServer(options: { logger?: Logger } = {}): HttpServer 
 
   const http: HttpServer = {
     addRoute(method, pathPrefix, handler) {
-      const prefix = pathPrefix === '/' ? '/' : pathPrefix.replace(/\/+$/, '');
+      const prefix = pathPrefix === '/' ? '/' : trimEndOf(pathPrefix, '/');
       if (!prefix.startsWith('/')) throw new Error(`a route prefix starts with /: ${pathPrefix}`);
       if (routes.some((route) => route.method === method.toUpperCase() && route.prefix === prefix))
         throw new Error(`route ${method} ${prefix} is already taken`);

@@ -1,4 +1,5 @@
 import type { ChecklistItem, ChecklistPhase } from '../checklist/types.js';
+import { trimEndOf } from '../text/trimEnd.js';
 import { echo } from './limits.js';
 import type { Rejection, RunState } from './types.js';
 
@@ -15,7 +16,7 @@ const RANGE = /^(\d+(?:\.\d+)+)\s*[-–]\s*(\d+(?:\.\d+)+)$/;
 
 /** A reference as typed, without surrounding spaces or trailing punctuation (`1.2,` is 1.2). */
 export function cleanRef(reference: string): string {
-  return reference.trim().replace(/[.,;]+$/, '');
+  return trimEndOf(reference.trim(), '.,;');
 }
 
 export function findPhase(state: RunState, reference: string): ChecklistPhase | null {

@@ -47,27 +47,60 @@ export function readInput(spec: InputSpec, raw: string): InputReading {
 }
 
 /** "180 450 900", "p50=180, p95=450", or one value for a one-field input. */
+const NAME_CHARACTER = /[\w .%-]/;
+// A later pair in the same segment starts at a one-word name after a space: "p95=120 p99=300".
+const NEXT_NAME = /\s([A-Za-z][\w.%-]*)\s*[=:]/g;
+
+/**
+ * `name=value` (or `name: value`) pairs, split by commas, semicolons or the next `name=`. The first
+ * name of a segment may have spaces ("p95 latency: 120"). Scanned in one pass, never by a regex that
+ * backtracks: this reads what people type in chat.
+ */
+function namedPairs(text: string): { name: string; value: string }[] {
+  const pairs: { name: string; value: string }[] = [];
+  for (const segment of text.split(/[,;]/)) {
+    const separator = segment.search(/[=:]/);
+    if (separator < 0) continue;
+    let start = separator;
+    while (start > 0 && NAME_CHARACTER.test(segment[start - 1] as string)) start--;
+    const firstName = segment
+      .slice(start, separator)
+      .replace(/^[^A-Za-z]+/, '')
+      .trim();
+    if (!firstName) continue;
+    const names: { name: string; from: number; valueFrom: number }[] = [
+      { name: firstName, from: separator, valueFrom: separator + 1 },
+    ];
+    for (const next of segment.slice(separator + 1).matchAll(NEXT_NAME)) {
+      const from = separator + 1 + (next.index ?? 0);
+      names.push({ name: next[1] ?? '', from, valueFrom: from + next[0].length });
+    }
+    names.forEach((entry, index) => {
+      const value = segment.slice(entry.valueFrom, names[index + 1]?.from ?? segment.length).trim();
+      if (value) pairs.push({ name: entry.name, value });
+    });
+  }
+  return pairs;
+}
+
 function assignValues(
   fields: InputField[],
   text: string,
 ): { ok: true; byField: (string | undefined)[] } | { ok: false; message: string } {
   if (fields.length === 1) return { ok: true, byField: [text] };
   // `name=value` pairs, separated by commas, semicolons or just the next `name=`.
-  const named = [
-    ...text.matchAll(/([A-Za-z][\w .%-]*?)\s*[=:]\s*(.+?)(?=\s+[A-Za-z][\w.%-]*\s*[=:]|\s*[,;]|$)/g),
-  ];
+  const named = namedPairs(text);
   if (named.length > 0) {
     const byField: (string | undefined)[] = fields.map(() => undefined);
-    for (const match of named) {
-      const name = (match[1] ?? '').trim().toLowerCase();
-      const index = fields.findIndex((field) => field.name.toLowerCase() === name);
+    for (const pair of named) {
+      const index = fields.findIndex((field) => field.name.toLowerCase() === pair.name.toLowerCase());
       if (index < 0) {
         return {
           ok: false,
-          message: `there is no field “${match[1]?.trim()}”; the fields are ${fields.map((field) => field.name).join(', ')}`,
+          message: `there is no field “${pair.name}”; the fields are ${fields.map((field) => field.name).join(', ')}`,
         };
       }
-      byField[index] = (match[2] ?? '').trim();
+      byField[index] = pair.value;
     }
     return { ok: true, byField };
   }

@@ -81,6 +81,24 @@ describe('recording values, decisions and sign-offs', () => {
     });
   });
 
+  it('reads named values however they are separated, and a name with spaces first in its segment', () => {
+    const forms = ['p95=650 p50=180', 'p50: 180, p95: 650', 'p50=180;p95=650', '  p50 = 180   p95 = 650  '];
+    for (const value of forms) {
+      const state = apply(start(), { type: 'set', ref: '1.1', value }, bo);
+      expect(viewRun(state).sections[0]?.items[0]?.value, value).toBe('p50: 180 ms, p95: 650 ms');
+    }
+    expect(
+      refusal(start(), { type: 'set', ref: '1.1', value: 'p50=180 p99 latency=3' }, bo).message,
+    ).toContain('there is no field “latency”');
+  });
+
+  it('a hostile value (the longest a run keeps, all spaces after a name) is refused with the fields', () => {
+    const value = `A:${'\t '.repeat(990)}x`;
+    expect(refusal(start(), { type: 'set', ref: '1.1', value }, bo).message).toContain(
+      'there is no field “A”',
+    );
+  });
+
   it('compares seconds with a target in milliseconds', () => {
     const state = apply(start(), { type: 'set', ref: '1.1', value: '0.15s 0.4s' }, bo);
     expect(viewRun(state).sections[0]?.items[0]?.flagged).toEqual([]);
