@@ -46,9 +46,15 @@ function specFromCommand(command: string, itemText: string): CheckSpec | null {
   if (command.length > MAX_DETECTED_COMMAND_CHARS) return null;
   const httpVerb = /^(GET|HEAD)\s+(\S+)/i.exec(command);
   if (httpVerb) return httpSpec((httpVerb[1] ?? 'GET').toUpperCase(), httpVerb[2] ?? '', itemText, command);
-  if (/^\/[\w/.-]*$/.test(command) && /endpoint|respond|returns|health/i.test(itemText)) {
+  if (
+    isProbePath(command) &&
+    /endpoint|respond|returns|health/i.test(itemText) &&
+    !OTHER_METHOD.test(itemText)
+  ) {
     return httpSpec('GET', `\${APP_URL}${command}`, itemText, command);
   }
+  const lookup = DNS_LOOKUP.exec(command);
+  if (lookup?.[1]) return dnsSpec(lookup[1]);
   if (/^curl\b/.test(command)) {
     const url = /(https?:\/\/\S+|\$\{?[A-Z_]+\}?\S*)/.exec(command)?.[1];
     if (!url) return null;
@@ -57,14 +63,48 @@ function specFromCommand(command: string, itemText: string): CheckSpec | null {
   }
   if (/^redis-cli\b/i.test(command)) return redisSpec(command);
   const wscat = /^wscat\s+(?:-c|--connect)\s+(\S+)/i.exec(command);
-  if (wscat?.[1]) return { kind: 'websocket', url: normalizeTarget(wscat[1]) };
+  if (wscat?.[1]) {
+    const url = normalizeTarget(wscat[1]);
+    return isAimedAtThisMachine(url) ? null : { kind: 'websocket', url };
+  }
   if (/^psql\b/i.test(command)) return postgresSpec(command);
   return null;
 }
 
+/**
+ * A bare path is a check only where it is plainly a probe (`/health`, `/api/readyz`) and the step names
+ * no other method: "POST `/api/orders` endpoint works" is a step for a person, not a GET.
+ */
+const PROBE_PATH =
+  /^\/(?:[\w.-]+\/)*(?:health|healthz|healthcheck|ready|readyz|readiness|live|livez|liveness|status|ping)\/?$/i;
+const OTHER_METHOD = /\b(?:POST|PUT|PATCH|DELETE)\b/;
+
+/** `nslookup api.acme.io`, `dig +short www.acme.io`, `dig ${APP_HOST}`. */
+const DNS_LOOKUP = /^(?:nslookup|dig(?: \+\w+)*) ([a-z0-9_-]+(?:\.[a-z0-9_-]+)+|\$\{[A-Z_]+\})\.?(?:\s|$)/i;
+
+function isProbePath(command: string): boolean {
+  return PROBE_PATH.test(command);
+}
+
+/**
+ * A command aimed at this machine (`curl localhost:8080/health`) is meant to run on the server it is
+ * about; run from Shipcheck it would test Shipcheck's own host. It stays a step that shows the command.
+ */
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\])$/i;
+
+function isAimedAtThisMachine(url: string): boolean {
+  const host = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]/]*\]|[^:/?#]*)/i.exec(url)?.[1] ?? '';
+  return LOOPBACK_HOST.test(host);
+}
+
+function dnsSpec(name: string): CheckSpec | null {
+  const target = normalizeTarget(name);
+  return LOOPBACK_HOST.test(target) ? null : { kind: 'dns', name: target };
+}
+
 function httpSpec(method: string, rawUrl: string, itemText: string, command: string): CheckSpec | null {
   const url = normalizeTarget(rawUrl);
-  if (!/^(https?:\/\/|\$\{)/.test(url)) return null;
+  if (!/^(https?:\/\/|\$\{)/.test(url) || isAimedAtThisMachine(url)) return null;
   const status =
     /\b(?:returns?|respond(?:s|ing)?(?: with)?|expect(?:ed)?:?(?: HTTP\/[\d.]+)?)\s*(\d{3})\b|\b(\d{3}) OK\b/i.exec(
       itemText,
@@ -85,6 +125,7 @@ function httpSpec(method: string, rawUrl: string, itemText: string, command: str
 
 function redisSpec(command: string): CheckSpec | null {
   const url = /\s-u\s+(\S+)/.exec(command)?.[1];
+  if (/\s-h\s+(?:localhost|127\.0\.0\.1)\b/.test(command) || (url && isAimedAtThisMachine(url))) return null;
   const verb = /\b(ping|info)\b(?:\s+(\w+))?/i.exec(command.replace(/\s-u\s+\S+/, ''));
   if (!verb?.[1]) return null;
   return {
@@ -103,7 +144,9 @@ function postgresSpec(command: string): CheckSpec | null {
   const explicit = /(postgres(?:ql)?:\/\/\S+|\$\{?[A-Z_]+\}?)/.exec(
     command.replace(query?.[0] ?? '', ''),
   )?.[1];
-  return { kind: 'postgres', url: explicit ? normalizeTarget(explicit) : '${DATABASE_URL}', query: text };
+  const url = explicit ? normalizeTarget(explicit) : '${DATABASE_URL}';
+  if (/\s-h\s*(?:localhost|127\.0\.0\.1)\b/.test(command) || isAimedAtThisMachine(url)) return null;
+  return { kind: 'postgres', url, query: text };
 }
 
 /** Placeholders and shell variables → `${NAME}`, so the target is declared, never guessed. */

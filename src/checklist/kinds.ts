@@ -32,7 +32,9 @@ export function classifyItem(text: string, sectionTitle: string, details: string
   if (signoff) return { kind: 'signoff', signoff };
   const decision = readDecision(text);
   if (decision) return { kind: 'decision', decision };
-  if (BLANK.test(text)) return { kind: 'input', input: { fields: readFields(text) } };
+  // `__init__.py` or `MY__VAR` in a code span is a name, not a blank to fill.
+  const prose = text.replace(/`[^`]*`/g, '');
+  if (BLANK.test(prose)) return { kind: 'input', input: { fields: readFields(prose) } };
   // "API Latency:" with "p95: ___ ms (target: <500ms)" bullets under it: one input, a field per bullet.
   const detailFields = details.filter((detail) => BLANK.test(detail)).flatMap(readFields);
   if (detailFields.length > 0) return { kind: 'input', input: { fields: detailFields } };

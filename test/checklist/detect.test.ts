@@ -259,17 +259,58 @@ describe('detectCheck on one command', () => {
     });
   });
 
-  it('placeholder hosts become ${APP_HOST}; real hosts and localhost stay', () => {
+  it('placeholder hosts become ${APP_HOST}; real hosts stay', () => {
     expect(detectCheck('`curl https://<your-domain>/health`', [])?.spec).toMatchObject({
       url: 'https://${APP_HOST}/health',
     });
     expect(detectCheck('`curl https://my-app.herokuapp.com/health`', [])?.spec).toMatchObject({
       url: 'https://${APP_HOST}/health',
     });
-    expect(detectCheck('`curl http://localhost:3000/health`', [])?.spec).toMatchObject({
-      url: 'http://localhost:3000/health',
+    expect(detectCheck('`curl https://api.acme.io/health`', [])?.spec).toMatchObject({
+      url: 'https://api.acme.io/health',
     });
-    expect(detectCheck('`curl http://localhost:3000/health`', [])?.variables).toEqual([]);
+  });
+
+  it('a command aimed at this machine is a step to run on the server, not a check from Shipcheck', () => {
+    for (const command of [
+      '`curl http://localhost:3000/health`',
+      '`curl -I http://127.0.0.1/health`',
+      '`curl http://[::1]:8080/ready`',
+      '`wscat -c ws://localhost:8080/socket`',
+      '`redis-cli -h localhost ping`',
+      '`redis-cli -u redis://127.0.0.1:6379 ping`',
+      '`psql postgres://localhost/app -c "select 1"`',
+      '`nslookup localhost.`',
+    ]) {
+      expect(detectCheck(command, []), command).toBeNull();
+    }
+  });
+
+  it('a bare path is a GET check only when it is a probe and the step names no other method', () => {
+    expect(detectCheck('Health endpoint `/health` returns 200', [])?.spec).toMatchObject({
+      kind: 'http',
+      method: 'GET',
+      url: '${APP_URL}/health',
+      expectStatus: 200,
+    });
+    expect(detectCheck('Readiness endpoint `/api/v1/readyz` responds', [])?.spec).toMatchObject({
+      url: '${APP_URL}/api/v1/readyz',
+    });
+    expect(detectCheck('POST `/api/health` endpoint accepts a ping', [])).toBeNull();
+    expect(detectCheck('The `/api/orders` endpoint returns 201 for a new order', [])).toBeNull();
+  });
+
+  it('nslookup and dig are DNS checks of the name they look up', () => {
+    expect(detectCheck('DNS resolves: `nslookup api.acme.io`', [])?.spec).toEqual({
+      kind: 'dns',
+      name: 'api.acme.io',
+    });
+    expect(detectCheck('Records updated', ['dig +short www.acme.io'])?.spec).toEqual({
+      kind: 'dns',
+      name: 'www.acme.io',
+    });
+    expect(detectCheck('`dig ${APP_HOST}`', [])?.spec).toEqual({ kind: 'dns', name: '${APP_HOST}' });
+    expect(detectCheck('`nslookup`', [])).toBeNull();
   });
 
   it('finds nothing in commands that are not checks or in prose outside backticks', () => {

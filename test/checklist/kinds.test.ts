@@ -469,3 +469,13 @@ describe('kinds through the parser', () => {
     ]);
   });
 });
+
+describe('code spans are not blanks', () => {
+  it('`__init__.py` in a code span leaves a plain step; a blank outside the span still asks for a value', () => {
+    expect(classifyItem('Bump the version in `PIL/__init__.py`', 'Release', []).kind).toBe('task');
+    expect(classifyItem('Set `MY__FLAG`; build number: ____', 'Release', [])).toEqual({
+      kind: 'input',
+      input: { fields: [{ name: 'build number', unit: null, target: null }] },
+    });
+  });
+});
