@@ -144,8 +144,28 @@ function readBlocks(
         });
         break;
       }
+      case 'table_open': {
+        const start = token;
+        const rows = readTableRows(tokens, cursor);
+        blocks.push(tableBlock(rows, lineOf(start), rawOf(start, lines)));
+        break;
+      }
+      case 'blockquote_open': {
+        // A quoted checklist is still a checklist: at the top level a quote's blocks are read as if
+        // unquoted. Inside an item a quote stays that item's detail.
+        if (until === 'list_item_close') {
+          const start = token;
+          cursor.index++;
+          skipTo(tokens, cursor, 'blockquote_close', start.level);
+          blocks.push({ type: 'other', line: lineOf(start), raw: rawOf(start, lines) });
+          break;
+        }
+        cursor.index++;
+        blocks.push(...readBlocks(tokens, cursor, lines, 'blockquote_close'));
+        break;
+      }
       default: {
-        // Tables, blockquotes, HTML, rules: kept whole as Markdown, never read for items.
+        // HTML, rules, and anything else: kept whole as Markdown, never read for items.
         if (token.nesting === 1) {
           const closing = token.type.replace('_open', '_close');
           const start = token;
@@ -167,6 +187,68 @@ function readBlocks(
     }
   }
   return blocks;
+}
+
+/**
+ * A box in a table cell: `[ ]` or `[x]` only. GFM has no boxes in tables, and there `[X]` is far more
+ * often a number to fill in ("[X] ms") than a tick.
+ */
+const TABLE_BOX = /^\[( |x)\](?:[ \t]+|$)/;
+
+interface TableRow {
+  cells: string[];
+  line: number;
+}
+
+/** From `table_open` past `table_close`: the header row first, then the body rows, each cell as text. */
+function readTableRows(tokens: Token[], cursor: { index: number }): TableRow[] {
+  const rows: TableRow[] = [];
+  const level = (tokens[cursor.index] as Token).level;
+  cursor.index++;
+  while (cursor.index < tokens.length) {
+    const token = tokens[cursor.index] as Token;
+    cursor.index++;
+    if (token.type === 'table_close' && token.level === level) break;
+    if (token.type === 'tr_open') rows.push({ cells: [], line: lineOf(token) });
+    if (token.type === 'inline') rows.at(-1)?.cells.push(inlineText(token).trim());
+  }
+  return rows;
+}
+
+/**
+ * A table whose rows hold boxes is a list: each row with a box is an item (its text the box's cell, or
+ * the first other cell when that is empty), and the row's other cells are its details under their
+ * column names. Rows without a box are plain entries, so their text stays in the run as prose.
+ */
+function tableBlock(rows: TableRow[], line: number, raw: string): Block {
+  const [header, ...body] = rows;
+  const withBox = body.map((row) => row.cells.findIndex((cell) => TABLE_BOX.test(cell)));
+  if (!header || withBox.every((index) => index < 0)) return { type: 'other', line, raw };
+  const items = body.map((row, rowIndex): ListEntry => {
+    const boxAt = withBox[rowIndex] ?? -1;
+    if (boxAt < 0) {
+      const text = row.cells.filter(Boolean).join(' · ');
+      return { checked: null, text, line: row.line, children: [], struck: false };
+    }
+    const boxCell = row.cells[boxAt] ?? '';
+    const marker = TABLE_BOX.exec(boxCell);
+    const others = row.cells
+      .map((cell, column) => ({ cell, column }))
+      .filter(({ cell, column }) => column !== boxAt && cell !== '');
+    let text = boxCell.slice(marker?.[0].length ?? 0).trim();
+    if (!text && others.length > 0) text = (others.shift() as { cell: string }).cell;
+    const details: ListEntry[] = others.map(({ cell, column }) => ({
+      checked: null,
+      text: header.cells[column] ? `${header.cells[column]}: ${cell}` : cell,
+      line: row.line,
+      children: [],
+      struck: false,
+    }));
+    const children: Block[] =
+      details.length > 0 ? [{ type: 'list', ordered: false, items: details, line: row.line, raw: '' }] : [];
+    return { checked: marker?.[1] !== ' ', text, line: row.line, children, struck: false };
+  });
+  return { type: 'list', ordered: false, items, line, raw };
 }
 
 function skipTo(tokens: Token[], cursor: { index: number }, closing: string, level: number): void {

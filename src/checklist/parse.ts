@@ -88,6 +88,7 @@ interface FoundItem {
   group: string | null;
   details: string[];
   codeBlocks: string[];
+  quotes: string[];
   /** A paragraph right above the list, e.g. "If ANY of these occur, initiate rollback:". */
   leadIn: string | null;
   /** Written `[x]`: the author ticked it in the file. */
@@ -249,6 +250,15 @@ interface CollectContext {
   texts: FoundText[];
 }
 
+/** A quote's text without its `>` markers, one line per line of the quote. */
+function unquoted(raw: string): string {
+  return raw
+    .split('\n')
+    .map((line) => line.replace(/^\s*>+ ?/, ''))
+    .join('\n')
+    .trim();
+}
+
 function collectEntries(entries: ListEntry[], ordered: boolean, context: CollectContext): void {
   for (const entry of entries) {
     const nestedLists = entry.children.filter((child) => child.type === 'list');
@@ -288,6 +298,9 @@ function collectEntries(entries: ListEntry[], ordered: boolean, context: Collect
       group: context.group,
       details: [],
       codeBlocks,
+      quotes: entry.children.flatMap((child) =>
+        child.type === 'other' && child.raw.trimStart().startsWith('>') ? [unquoted(child.raw)] : [],
+      ),
       leadIn: context.leadIn,
       preTicked: entry.checked === true,
       struck: entry.struck,
@@ -424,6 +437,8 @@ function assemble(
           }
         : {}),
       details: entry.details,
+      ...(entry.codeBlocks.length > 0 ? { code: entry.codeBlocks.map((code) => code.trimEnd()) } : {}),
+      ...(entry.quotes.length > 0 ? { quotes: entry.quotes } : {}),
       // Only a step to tick can start done: a value, a decision or a signature needs a person.
       ...(entry.preTicked && classification.kind === 'task' ? { preTicked: true as const } : {}),
       ...(entry.struck ? { withdrawn: true as const } : {}),

@@ -125,6 +125,10 @@ export interface ChecklistItem {
   group: string | null;
   /** Plain bullets under the item: details people read, not boxes to tick. */
   details: string[];
+  /** Code written under the item (or right above its list): the command the step is about, as written. */
+  code?: string[];
+  /** Quotes under the item, without their `>`: notes people read. */
+  quotes?: string[];
   input?: InputSpec;
   decision?: DecisionSpec;
   signoff?: SignoffSpec;

@@ -208,7 +208,11 @@ function viewItem(state: RunState, item: ChecklistItem): ItemView {
     reason: current.reason,
     actor: current.actor,
     at: current.at,
-    hasDetails: item.details.length > 0 || item.check !== undefined,
+    hasDetails:
+      item.details.length > 0 ||
+      item.check !== undefined ||
+      (item.code?.length ?? 0) > 0 ||
+      (item.quotes?.length ?? 0) > 0,
   };
 }
 

@@ -209,3 +209,66 @@ describe('struck-through steps', () => {
     ]);
   });
 });
+
+const TABLE_AND_QUOTES = `# Cutover
+
+## Before
+
+| Step | Owner | When |
+|---|---|---|
+| [ ] Back up the database | Ana | T-1h |
+| [x] Freeze merges | Bo | |
+| Announcements go out by email | Cy | T-2h |
+| [ ] | Smoke test the login page | T+5m |
+
+## During
+
+> - [ ] Quoted step
+
+- [ ] Restart the workers
+
+  \`\`\`bash
+  kubectl rollout restart deploy/workers
+  \`\`\`
+
+  > Wait until every pod is Ready.
+- [ ] Watch the error rate
+`;
+
+describe('boxes in tables and quotes, code and quotes under an item', () => {
+  it('a table row with a box is an item, its other cells its details; a quoted list is a list', () => {
+    const checklist = read(TABLE_AND_QUOTES).checklist;
+    expect(
+      checklist?.items.map((item) => [item.line, item.text, item.details, item.preTicked ?? false]),
+    ).toEqual([
+      [7, 'Back up the database', ['Owner: Ana', 'When: T-1h'], false],
+      [8, 'Freeze merges', ['Owner: Bo'], true],
+      [10, 'Smoke test the login page', ['When: T+5m'], false],
+      [14, 'Quoted step', [], false],
+      [16, 'Restart the workers', [], false],
+      [23, 'Watch the error rate', [], false],
+    ]);
+    const restart = checklist?.items[4];
+    expect(restart?.code).toEqual(['kubectl rollout restart deploy/workers']);
+    expect(restart?.quotes).toEqual(['Wait until every pod is Ready.']);
+  });
+
+  it('a file whose only boxes are in a table imports', () => {
+    const result = read('| | Step |\n|---|---|\n| [ ] | Ship |\n| [ ] | Announce |\n');
+    expect(result.checklist?.items.map((item) => item.text)).toEqual(['Ship', 'Announce']);
+  });
+
+  it('show prints the command and the quote written under the step', async () => {
+    const database = await createTestDatabase();
+    try {
+      const runs = new RunService(database.handle.db);
+      const library = buildLibrary([{ path: 'checklists/cutover.md', source: TABLE_AND_QUOTES }]);
+      const printed = await typeInTerminal({ runs, library }, ['start cutover v1', 'show 2.2', 'show 1.1']);
+      expect(printed).toContain('  > Wait until every pod is Ready.');
+      expect(printed).toContain('  as written in the checklist:\n    kubectl rollout restart deploy/workers');
+      expect(printed).toContain('  • Owner: Ana\n  • When: T-1h');
+    } finally {
+      await database.drop();
+    }
+  });
+});

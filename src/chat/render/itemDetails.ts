@@ -22,6 +22,14 @@ export function itemDetailsText(run: RunState, item: ChecklistItem): string {
   lines.push(`  ${item.required ? 'required' : 'optional'} ${item.kind} · ${describeState(state)}`);
   if (item.decision) lines.push(`  options: ${item.decision.options.join(', ')}`);
   for (const detail of item.details) lines.push(`  • ${detail}`);
+  for (const quote of item.quotes ?? []) for (const line of quote.split('\n')) lines.push(`  > ${line}`);
+  const code = (item.code ?? []).flatMap((block) => block.split('\n'));
+  if (code.length > 0) {
+    lines.push('  as written in the checklist:');
+    for (const line of code.slice(0, MAX_NOTE_LINES)) lines.push(`    ${maskText(line)}`);
+    if (code.length > MAX_NOTE_LINES)
+      lines.push(`    … ${code.length - MAX_NOTE_LINES} more lines in the checklist file`);
+  }
   if (item.check) lines.push(`  automated check: ${maskText(describeCheck(item.check.spec))}`);
   const notes = (section?.notes ?? []).flatMap((note) => note.split('\n')).filter((line) => line.trim());
   if (notes.length > 0) {
