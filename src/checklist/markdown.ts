@@ -13,7 +13,7 @@ export type Block =
   | { type: 'heading'; depth: number; text: string; line: number; raw: string }
   | { type: 'list'; ordered: boolean; items: ListEntry[]; line: number; raw: string }
   /** `struck`: every word of it is ~~struck through~~ (a box before it aside). */
-  | { type: 'paragraph'; text: string; line: number; raw: string; struck: boolean }
+  | { type: 'paragraph'; text: string; line: number; raw: string; struck: boolean; bold: boolean }
   | { type: 'code'; info: string; content: string; line: number; raw: string }
   | { type: 'other'; line: number; raw: string };
 
@@ -115,6 +115,7 @@ function readBlocks(
           line: lineOf(token),
           raw: rawOf(token, lines),
           struck: isWhollyStruck(inline),
+          bold: isWholly(inline, 'strong_open', 'strong_close'),
         });
         cursor.index += 3;
         break;
@@ -351,17 +352,22 @@ function isComment(html: string): boolean {
 }
 
 /** True when every word of the paragraph is inside ~~…~~, a leading task box aside. */
-function isWhollyStruck(inline: Token): boolean {
+/** Every word of the inline text sits inside `open`…`close` tokens (a box before it aside). */
+function isWholly(inline: Token, open: string, close: string): boolean {
   let depth = 0;
   let outside = '';
   let inside = false;
   for (const child of inline.children ?? []) {
-    if (child.type === 's_open') depth++;
-    else if (child.type === 's_close') depth = Math.max(0, depth - 1);
+    if (child.type === open) depth++;
+    else if (child.type === close) depth = Math.max(0, depth - 1);
     else if (child.type === 'text' || child.type === 'code_inline') {
       if (depth > 0) inside ||= child.content.trim() !== '';
       else outside += child.content;
     }
   }
   return inside && outside.replace(TASK_MARKER, '').trim() === '';
+}
+
+function isWhollyStruck(inline: Token): boolean {
+  return isWholly(inline, 's_open', 's_close');
 }

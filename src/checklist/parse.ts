@@ -168,7 +168,10 @@ export function readChecklist(source: string, options: ParseOptions): ReadResult
   let previous: Block | null = null;
   let pendingCode: string[] = [];
 
-  for (const block of blocks) {
+  let writtenHeadingDepth = 1;
+  for (const [index, found] of blocks.entries()) {
+    if (found.type === 'heading') writtenHeadingDepth = found.depth;
+    const block = asPseudoHeading(found, blocks[index + 1], writtenHeadingDepth);
     const line = block.line + offset;
     if (block.type === 'heading') {
       const info = readHeading(block.text, block.depth, line);
@@ -233,6 +236,29 @@ export function readChecklist(source: string, options: ParseOptions): ReadResult
 
 function sortProblems(problems: ChecklistProblem[]): ChecklistProblem[] {
   return [...problems].sort((a, b) => a.line - b.line);
+}
+
+/**
+ * A bold line alone above a list (`**Before the release**`, `**1. Connection metrics**`) is how many
+ * authors write a heading: it heads the list, one level below the heading it is under. A bold line that
+ * ends with a colon is a lead-in ("**If GO LIVE:**"), and bold prose is prose. "PHASE 2: Cutover" alone
+ * above a list is a heading however it is written.
+ */
+const PHASE_LINE = /^(?:phase|stage)\s+(?:\d{1,2}|[ivx]{1,5})\b/i;
+
+function asPseudoHeading(block: Block, next: Block | undefined, depthAbove: number): Block {
+  if (block.type !== 'paragraph' || next?.type !== 'list' || block.text.includes('\n')) return block;
+  const text = block.text.trim();
+  const phaseLine = PHASE_LINE.test(text);
+  if (!phaseLine && (!block.bold || text.endsWith(':'))) return block;
+  if (text.length > 80) return block;
+  return {
+    type: 'heading',
+    depth: Math.min(6, Math.max(2, depthAbove + 1)),
+    text,
+    line: block.line,
+    raw: block.raw,
+  };
 }
 
 function readHeading(raw: string, depth: number, line: number): HeadingInfo {

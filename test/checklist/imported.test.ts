@@ -272,3 +272,20 @@ describe('boxes in tables and quotes, code and quotes under an item', () => {
     }
   });
 });
+
+describe('headings written as bold lines or PHASE lines', () => {
+  it('a bold line alone above a list, or a PHASE N line, is a phase; a bold lead-in with a colon is not', () => {
+    const checklist = read(
+      '# Release\n\n**Before the release**\n\n- [ ] Freeze merges\n- [ ] Tag\n\n**During the release**\n- [ ] Deploy\n\n**If it fails:**\n- [ ] Roll back\n\nPHASE 3: Afterwards\n- [ ] Announce\n\n**Bold prose that heads nothing.**\n\nText.\n',
+    ).checklist;
+    expect(
+      checklist?.phases.map((phase) => [phase.title, phase.sections.flatMap((s) => s.itemKeys).length]),
+    ).toEqual([
+      ['Before the release', 2],
+      ['During the release', 2],
+      ['PHASE 3: Afterwards', 1],
+    ]);
+    const rollBack = checklist?.items.find((item) => item.text === 'Roll back');
+    expect(rollBack?.required).toBe(false);
+  });
+});
