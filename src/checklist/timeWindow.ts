@@ -43,6 +43,32 @@ const NUM = String.raw`(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|eight|ten
 const UNIT = '(minutes?|mins?|hours?|hrs?|days?|weeks?|months?)';
 
 const PATTERNS: { pattern: RegExp; read: (m: RegExpExecArray) => [number, number] | null }[] = [
+  // "T-4 Hours", "T+1 Hour", "(T-60 minutes)", "T+5 minutes": a moment relative to go-live.
+  {
+    pattern: new RegExp(String.raw`\bT\s?([+\-−])\s?${NUM}\s*${UNIT}`, 'i'),
+    read: (m) => {
+      const unit = unitMinutes(m[3] ?? '');
+      if (unit === null) return null;
+      const at = (m[1] === '+' ? 1 : -1) * amount(m[2] ?? '0') * unit;
+      return [at, at];
+    },
+  },
+  // "T-0", "T0", "(T-0)": go-live itself.
+  { pattern: /\bT\s?[+\-−]?\s?0(?![\d.])/, read: () => [0, 0] },
+  // "D-2", "D-1", "D+1", "Day -1": whole days around release day (D-1 is the day before).
+  {
+    pattern: /\b(?:D|Day)\s?([+\-−])\s?(\d{1,3})\b/,
+    read: (m) => {
+      const days = Number(m[2]);
+      const first = m[1] === '+' ? days : -days;
+      return [first * 1440, (first + 1) * 1440];
+    },
+  },
+  // "Within 2 hours", "within 30 minutes": from the start.
+  {
+    pattern: new RegExp(String.raw`\bwithin\s+(?:the\s+)?(?:first\s+)?${NUM}\s*${UNIT}`, 'i'),
+    read: (m) => span(0, amount(m[1] ?? '0'), m[2] ?? ''),
+  },
   // "First 5 Minutes", "first hour", "First Week"
   {
     pattern: new RegExp(String.raw`\bfirst\s+(?:${NUM}\s+)?${UNIT}`, 'i'),
@@ -61,7 +87,7 @@ const PATTERNS: { pattern: RegExp; read: (m: RegExpExecArray) => [number, number
   },
   // "1 hour - 24 hours", "15 minutes - 2 hours", "0-15 minutes", "2-24 hours"
   {
-    pattern: new RegExp(String.raw`\b${NUM}\s*${UNIT}?\s*[-–]\s*${NUM}\s*${UNIT}`, 'i'),
+    pattern: new RegExp(String.raw`\b${NUM}(?:\s*${UNIT})?\s*[-–]\s*${NUM}\s*${UNIT}`, 'i'),
     read: (m) => {
       const endUnit = unitMinutes(m[4] ?? '');
       const startUnit = m[2] ? unitMinutes(m[2]) : endUnit;
@@ -81,7 +107,7 @@ const PATTERNS: { pattern: RegExp; read: (m: RegExpExecArray) => [number, number
   { pattern: /\b0\s*minutes?\b/i, read: () => [0, 0] },
   // "Day 1", "Week 1", "Week 2-4", "Month 2"
   {
-    pattern: /\b(day|week|month)\s+(\d+)(?:\s*[-–]\s*(\d+))?/i,
+    pattern: /\b(day|week|month)s?\s+(\d+)(?:\s*[-–]\s*(\d+))?/i,
     read: (m) => {
       const unit = unitMinutes(m[1] ?? '') ?? 0;
       const first = Number(m[2]);
@@ -102,6 +128,12 @@ function span(start: number, count: number, unit: string): [number, number] | nu
   return minutes === null ? null : [start, count * minutes];
 }
 
+/** Every pattern this module builds from parts, for the test that proves each runs in linear time. */
+export const BUILT_PATTERNS: readonly RegExp[] = [
+  ...PATTERNS.map(({ pattern }) => pattern),
+  cadencePattern(),
+];
+
 export function readTimeWindow(title: string): TimeWindow | null {
   for (const { pattern, read } of PATTERNS) {
     const match = pattern.exec(title);
@@ -121,11 +153,7 @@ export interface Cadence {
 /** "Every 5 minutes for first 30 minutes, then every 15 minutes": each cadence, in order. */
 export function readCadences(text: string): Cadence[] {
   const cadences: Cadence[] = [];
-  const pattern = new RegExp(
-    String.raw`\bevery\s+(?:${NUM}\s+)?${UNIT}(?:\s+for\s+(?:the\s+)?(?:first\s+)?${NUM}\s*${UNIT})?`,
-    'gi',
-  );
-  for (const match of text.matchAll(pattern)) {
+  for (const match of text.matchAll(cadencePattern())) {
     const every = unitMinutes(match[2] ?? '');
     if (every === null) continue;
     const forUnit = match[4] ? unitMinutes(match[4]) : null;
@@ -136,4 +164,11 @@ export function readCadences(text: string): Cadence[] {
     });
   }
   return cadences;
+}
+
+function cadencePattern(): RegExp {
+  return new RegExp(
+    String.raw`\bevery\s+(?:${NUM}\s+)?${UNIT}(?:\s+for\s+(?:the\s+)?(?:first\s+)?${NUM}\s*${UNIT})?`,
+    'gi',
+  );
 }

@@ -147,6 +147,20 @@ describe('time windows', () => {
       ['Every 6 hours for 24 hours', [0, 1440]],
       ['Documentation Updates', null],
       ['Phase 3: Service Startup', null],
+      // Go-live relative forms: T-minus and T-plus, release-day offsets, "within", plural days.
+      ['T-4 Hours', [-240, -240]],
+      ['End of Day (T+8 Hours)', [480, 480]],
+      ['Deployment (T-60 minutes)', [-60, -60]],
+      ['Go-Live (T-0)', [0, 0]],
+      ['T+5 minutes', [5, 5]],
+      ['Within 2 hours', [0, 120]],
+      ['Day -1', [-1440, 0]],
+      ['D-2', [-2880, -1440]],
+      ['D+1', [1440, 2880]],
+      ['Days 1-7', [0, 10080]],
+      ['TLS setup', null],
+      ['Step 2-4 done', null],
+      ['GPT-0 rollout', null],
     ];
     for (const [title, expected] of cases) expect(windowOf(readTimeWindow(title)), title).toEqual(expected);
   });

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { checkSync } from 'recheck';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { BUILT_PATTERNS } from '../../src/checklist/timeWindow.js';
 
 /**
  * Every parser runs in linear time. A regex that backtracks on some input (`\s*:?\s*`, `[…]+$`,
@@ -73,6 +74,13 @@ describe('regular expressions in src/', () => {
         unsafe.push(`${literal.where} /${literal.pattern}/${literal.flags}: ${verdict.status}${attack}`);
       }
     }
+    expect(unsafe).toEqual([]);
+  });
+
+  it('the time-window patterns built from parts run in linear time too', { timeout: 60_000 }, () => {
+    const unsafe = BUILT_PATTERNS.filter(
+      (pattern) => checkSync(pattern.source, pattern.flags, { timeout: 10_000 }).status !== 'safe',
+    ).map((pattern) => pattern.source);
     expect(unsafe).toEqual([]);
   });
 
