@@ -1,5 +1,6 @@
 import MarkdownIt from 'markdown-it';
 import type Token from 'markdown-it/lib/token.mjs';
+import { get as getEmoji } from 'node-emoji';
 import { MAX_NESTING } from './bounds.js';
 
 /**
@@ -314,7 +315,7 @@ export function inlineText(inline: Token): string {
   for (const child of inline.children ?? []) {
     switch (child.type) {
       case 'text':
-        text += child.content;
+        text += withEmoji(child.content);
         break;
       case 'html_inline':
         if (!isComment(child.content)) text += child.content;
@@ -334,6 +335,20 @@ export function inlineText(inline: Token): string {
     }
   }
   return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * `:white_check_mark:` as GitHub shows it (✅). Only a whole word between spaces or brackets and only
+ * a name node-emoji knows (GitHub's names): `10:30:45` and `a:b:c` stay as written.
+ */
+const SHORTCODE = /(^|[\s(])(:[a-z0-9_+-]{2,40}:)(?=$|[\s).,;!?])/g;
+
+function withEmoji(text: string): string {
+  if (!text.includes(':')) return text;
+  return text.replace(SHORTCODE, (whole, before: string, code: string) => {
+    const emoji = getEmoji(code);
+    return emoji ? `${before}${emoji}` : whole;
+  });
 }
 
 /** `<!-- … -->` and nothing else (one or more comments, with space between). */

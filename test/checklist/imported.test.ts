@@ -289,3 +289,17 @@ describe('headings written as bold lines or PHASE lines', () => {
     expect(rollBack?.required).toBe(false);
   });
 });
+
+describe('emoji shortcodes', () => {
+  it('are shown as GitHub shows them; times, ratios and unknown names stay as written', () => {
+    const items =
+      read(
+        '## A\n- [ ] Tests green :white_check_mark:\n- [ ] (:warning: careful) at 10:30:45, ratio a:b:c, :not_an_emoji:\n- [ ] `:rocket:` in code\n',
+      ).checklist?.items ?? [];
+    expect(items.map((item) => item.text)).toEqual([
+      'Tests green ✅',
+      '(⚠️ careful) at 10:30:45, ratio a:b:c, :not_an_emoji:',
+      '`:rocket:` in code',
+    ]);
+  });
+});
