@@ -4,21 +4,15 @@
  *
  *   node --import tsx bench/commands.ts
  */
-import { performance } from 'node:perf_hooks';
 import { MAX_COMMAND_CHARS, parseDeployCommand } from '../src/chat/commands.js';
+import { medianTime } from './support/stats.js';
 
 const BEFORE = /"([^"]*)"|“([^”]*)”|(?<=^|\s)'([^']*)'(?=\s|$)|(?<=^|\s)‘([^’]*)’(?=\s|$)|(\S+)/g;
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
 function median(work: () => unknown, rounds = 5): number {
-  const times: number[] = [];
-  for (let index = 0; index < rounds; index++) {
-    const started = performance.now();
-    work();
-    times.push(performance.now() - started);
-  }
-  return round(times.sort((a, b) => a - b)[Math.floor(rounds / 2)] as number);
+  return round(medianTime(work, rounds));
 }
 
 const lines: Record<string, string> = {

@@ -4,19 +4,13 @@
  *
  *   node --import tsx bench/importer.ts
  */
-import { performance } from 'node:perf_hooks';
 import { readChecklist } from '../src/checklist/parse.js';
+import { medianTime } from './support/stats.js';
 
 const round = (value: number) => Math.round(value * 10) / 10;
 
 function median(work: () => unknown, rounds = 5): number {
-  const times: number[] = [];
-  for (let index = 0; index < rounds; index++) {
-    const started = performance.now();
-    work();
-    times.push(performance.now() - started);
-  }
-  return round(times.sort((a, b) => a - b)[Math.floor(rounds / 2)] as number);
+  return round(medianTime(work, rounds));
 }
 
 const nested = (depth: number) =>

@@ -32,6 +32,17 @@ export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
 
+/** The median wall time, in ms, of `rounds` runs of a synchronous piece of work. */
+export function medianTime(work: () => unknown, rounds = 5): number {
+  const times: number[] = [];
+  for (let index = 0; index < rounds; index++) {
+    const started = performance.now();
+    work();
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
 /** A ratio for the table; NaN (shown as n/a) when either side is missing. */
 export function ratio(numerator: number, denominator: number): number {
   if (!Number.isFinite(numerator) || !Number.isFinite(denominator) || denominator === 0) return Number.NaN;
